@@ -1,0 +1,70 @@
+"""Demo: ``python -m dask_incr`` fits an SGDClassifier block by block.
+
+Generates a lazy classification dataset of many blocks (never all in memory),
+fits it with a progress bar, prints accuracy and timing, and draws the first
+steps of the chain when graphviz's ``dot`` is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+
+import dask
+import dask.array as da
+import numpy as np
+from sklearn.linear_model import SGDClassifier
+
+from . import fit_blocks
+
+
+def make_data(n_blocks, rows_per_block, n_features, seed):
+    """A lazy linearly separable-ish problem, one independent seed per block."""
+    rng = da.random.default_rng(seed)
+    X = rng.normal(size=(n_blocks * rows_per_block, n_features), chunks=(rows_per_block, n_features))
+    w = np.linspace(-1.0, 1.0, n_features)
+    noise = rng.normal(scale=0.5, size=X.shape[0], chunks=rows_per_block)
+    y = ((X @ w + noise) > 0).astype(int)
+    return X, y
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m dask_incr", description=__doc__)
+    parser.add_argument("--blocks", type=int, default=200)
+    parser.add_argument("--rows", type=int, default=10_000, help="rows per block")
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--picture", default="fit-chain.png", help="where to draw the chain")
+    args = parser.parse_args(argv)
+
+    X, y = make_data(args.blocks, args.rows, args.features, seed=0)
+    print(
+        f"data: {X.shape[0]:,} rows x {X.shape[1]} features in {X.numblocks[0]} blocks "
+        f"of {X.nbytes / X.numblocks[0] / 1e6:.1f} MB (lazy: {X.nbytes / 1e6:.0f} MB in all)"
+    )
+    estimator = SGDClassifier(random_state=0)
+    start = time.perf_counter()
+    model = fit_blocks(estimator, X, y, classes=[0, 1], progress=True)
+    elapsed = time.perf_counter() - start
+    print(f"fitted {X.numblocks[0]} blocks in {elapsed:.2f} s ({1e3 * elapsed / X.numblocks[0]:.1f} ms per block)")
+
+    X_test, y_test = make_data(2, args.rows, args.features, seed=1)
+    X_test, y_test = dask.compute(X_test, y_test)
+    print(f"accuracy on held-out data: {model.score(X_test, y_test):.3f}")
+
+    if shutil.which("dot") is None:
+        print("graphviz's `dot` is not installed, so the chain is not drawn; "
+              "install it with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
+              "or `conda install graphviz`, plus `pip install graphviz`")
+        return
+    try:
+        lazy = fit_blocks(estimator, X[: 4 * args.rows], y[: 4 * args.rows], classes=[0, 1], compute=False)
+        dask.visualize(lazy, filename=args.picture)
+    except ImportError as error:
+        print(f"cannot draw the chain: {error}; `pip install graphviz`")
+        return
+    print(f"the chain of the first 4 steps is drawn in {args.picture}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Graph: the hand-built chain of ``partial_fit`` steps, public for library authors.
+
+:func:`build_chain` turns a model and one entry of block inputs per step into a
+HighLevelGraph layer with keys ``(name, i)``: step ``i`` depends on the model
+key ``(name, i - 1)`` and on the keys of its own block. Any order — in order,
+shuffled, several epochs — is just another list of step inputs fed to it.
+
+Memory is bounded by *prefetch*: the tasks that only one block needs are placed
+under per-step keys in the fit layer, and the root ones among them wait until
+model step ``i - 1 - prefetch`` is done. So at most ``prefetch + 1`` blocks are
+held at once, on every scheduler, and a block visited again in a later epoch is
+loaded again rather than kept in memory between its visits. Tasks shared by
+several blocks and data already in memory (persisted inputs) are left as they are.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import dask
+import toolz
+from dask.base import tokenize
+from dask.delayed import Delayed
+from dask.highlevelgraph import HighLevelGraph
+from dask.task_spec import Alias, DataNode, GraphNode, Task, TaskRef
+from dask.utils import ensure_dict
+
+# The one private dask import: turns legacy tuple tasks and raw values of an
+# input graph into task-spec nodes so their dependencies can be walked
+# (pinned by tests/test_graph.py::test_private_dask_api).
+from dask._task_spec import convert_legacy_graph
+
+from .steps import model_done, partial_fit_step
+
+__all__ = ["build_chain", "gated"]
+
+
+def gated(value, *signals):
+    """Return ``value``; the ``signals`` are dependencies that only order the task."""
+    return value
+
+
+def build_chain(
+    model,
+    step_inputs,
+    *,
+    name=None,
+    step=partial_fit_step,
+    fit_kwargs=None,
+    dependencies=(),
+    blocks=None,
+    row_seeds=None,
+    prefetch=None,
+):
+    """Build the chain of fit steps as a HighLevelGraph.
+
+    Parameters
+    ----------
+    model : estimator, key, TaskRef, distributed.Future or Delayed
+        The starting model. An object is copied by the first step, so it is
+        never changed; a key, ``TaskRef``, ``Future`` or ``Delayed`` refers to
+        a model computed elsewhere in the graph (its value is copied too).
+    step_inputs : sequence of tuple
+        One ``(X, y, sample_weight)`` per step; each item a key, a task-spec
+        node (``TaskRef``, ``Task``) or ``None``.
+    name : str, optional
+        Name of the layer and of the step keys ``(name, i)``. Defaults to
+        ``"fit-" + tokenize(...)`` of every argument.
+    step : callable, default :func:`dask_incr.steps.partial_fit_step`
+        ``step(model, X, y, sample_weight, *, fit_kwargs, step, block,
+        row_seed, copy_model) -> model``.
+    fit_kwargs : dict, optional
+        Passed to every step. Dask collections among the values are computed
+        once, as a dependency, before the first step.
+    dependencies : sequence
+        The dask collections the step inputs refer to, and task-spec nodes
+        (e.g. ``DataNode``) to place in the layer.
+    blocks : sequence of int, optional
+        The block index of each step, for error messages and for telling which
+        steps read the same data (default: ``range(len(step_inputs))``).
+    row_seeds : sequence of int or None, optional
+        Per-step seeds of the in-block row shuffle.
+    prefetch : int or None, default None
+        How many blocks may be loaded ahead of the step being fitted. ``None``
+        leaves loading unbounded (blocks are then graph roots).
+
+    Returns
+    -------
+    graph : HighLevelGraph
+    key : tuple
+        ``(name, len(step_inputs) - 1)``, the fitted model.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from dask.delayed import Delayed
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> X, y = da.ones((6, 2), chunks=3), da.arange(6.0, chunks=3)
+    >>> inputs = [((X.name, i, 0), (y.name, i), None) for i in (1, 0)]
+    >>> graph, key = build_chain(SGDRegressor(), inputs, name="fit-demo", dependencies=[X, y])
+    >>> key
+    ('fit-demo', 1)
+    >>> sorted(graph.dependencies[("fit-demo", 1)], key=str)
+    [('arange-...', 0), ('fit-demo', 0), ('ones_like-...', 0, 0)]
+    >>> Delayed(key, graph, layer="fit-demo").compute().coef_.shape
+    (2,)
+    """
+    n_steps = len(step_inputs)
+    if n_steps == 0:
+        raise ValueError("build_chain needs at least one step")
+    blocks = list(range(n_steps)) if blocks is None else list(blocks)
+    row_seeds = [None] * n_steps if row_seeds is None else list(row_seeds)
+    if len(blocks) != n_steps or len(row_seeds) != n_steps:
+        raise ValueError(
+            f"blocks ({len(blocks)}) and row_seeds ({len(row_seeds)}) need one entry per step ({n_steps})"
+        )
+    if prefetch is not None and (not isinstance(prefetch, numbers.Integral) or isinstance(prefetch, bool) or prefetch < 0):
+        raise ValueError(f"prefetch must be None or an integer >= 0, got {prefetch!r}")
+    step_inputs = [tuple(_as_node(item) for item in inputs) for inputs in step_inputs]
+    dependencies = list(dependencies)
+    model_node = _model_node(model, dependencies)
+    kwargs_node = _kwargs_node(fit_kwargs, dependencies)
+    if name is None:
+        name = "fit-" + tokenize(model, step_inputs, step, fit_kwargs, blocks, row_seeds, prefetch)
+    token = name.rsplit("-", 1)[-1]
+
+    collections = [d for d in dependencies if not isinstance(d, GraphNode)]
+    layer = {d.key: d for d in dependencies if isinstance(d, GraphNode)}
+    inputs_graph = None
+    if prefetch is not None or len(set(blocks)) < n_steps:
+        inputs_graph = convert_legacy_graph(ensure_dict(_graph(name, {}, collections)))
+        step_inputs = _localize(step_inputs, blocks, inputs_graph, token, name, prefetch, layer)
+
+    previous = model_node
+    for i, ((X, y, sample_weight), block, seed) in enumerate(zip(step_inputs, blocks, row_seeds)):
+        key = (name, i)
+        layer[key] = Task(
+            key,
+            step,
+            previous,
+            X,
+            y,
+            sample_weight,
+            fit_kwargs=kwargs_node,
+            step=i,
+            block=block,
+            row_seed=seed,
+            copy_model=i == 0,
+        )
+        previous = TaskRef(key)
+    final = (name, n_steps - 1)
+    if inputs_graph is None:
+        return _graph(name, layer, collections), final
+    # The input tasks that were copied per step are dropped; what the chain
+    # still needs of the inputs (shared tasks, data in memory) is one layer.
+    inputs_name = f"inputs-{token}"
+    needed = _needed(inputs_graph, layer)
+    graph = HighLevelGraph({name: layer, inputs_name: needed}, {name: {inputs_name}, inputs_name: set()})
+    return graph, final
+
+
+def _needed(graph, layer):
+    """The part of ``graph`` that the tasks of ``layer`` depend on."""
+    needed = {}
+    stack = [dep for node in layer.values() for dep in node.dependencies if dep not in layer]
+    while stack:
+        key = stack.pop()
+        if key in needed or key not in graph:
+            continue
+        needed[key] = graph[key]
+        stack.extend(needed[key].dependencies)
+    return needed
+
+
+def _as_node(item):
+    if item is None or isinstance(item, (GraphNode, TaskRef)):
+        return item
+    return TaskRef(item)
+
+
+def _model_node(model, dependencies):
+    if isinstance(model, Delayed):
+        dependencies.append(model)
+        return TaskRef(model.key)
+    if isinstance(model, TaskRef):  # distributed.Future is a TaskRef too
+        return model
+    if isinstance(model, (str, tuple)):
+        return TaskRef(model)
+    return model
+
+
+def _kwargs_node(fit_kwargs, dependencies):
+    fit_kwargs = dict(fit_kwargs or {})
+    if any(dask.is_dask_collection(v) for v in fit_kwargs.values()):
+        computed = dask.delayed(fit_kwargs, pure=True)
+        dependencies.append(computed)
+        return TaskRef(computed.key)
+    return fit_kwargs
+
+
+def _graph(name, layer, collections):
+    """A HighLevelGraph of ``layer`` on top of the collections' own layers."""
+    layers, deps = {name: layer}, {name: set()}
+    for collection in toolz.unique(collections, key=id):
+        graph = collection.__dask_graph__()
+        if isinstance(graph, HighLevelGraph):
+            layers.update(graph.layers)
+            deps.update(graph.dependencies)
+            deps[name].update(collection.__dask_layers__())
+        else:  # dask-expr collections hand out a plain dict
+            input_name = f"input-{tokenize(collection)}"
+            layers[input_name], deps[input_name] = graph, set()
+            deps[name].add(input_name)
+    return HighLevelGraph(layers, deps)
+
+
+def _private_keys(graph, roots_by_block):
+    """Per block, the computing tasks of ``graph`` that no other block needs."""
+    shared = object()
+    owner = {}
+    for block, roots in roots_by_block.items():
+        stack = list(roots)
+        while stack:
+            key = stack.pop()
+            node = graph.get(key)
+            seen = owner.get(key, None)
+            if node is None or seen is shared or (seen is not None and seen == block):
+                continue
+            owner[key] = block if seen is None else shared
+            stack.extend(node.dependencies)
+    private = {block: [] for block in roots_by_block}
+    for key, block in owner.items():
+        if block is not shared and isinstance(graph[key], (Task, Alias)):
+            private[block].append(key)
+    return private
+
+
+def _renamed(key, token, step):
+    if isinstance(key, tuple):
+        return (f"{key[0]}-{token}", step) + key[1:]
+    return (f"{key}-{token}", step)
+
+
+def _localize(step_inputs, blocks, graph, token, name, prefetch, layer):
+    """Give each step its own copy of the tasks only its block needs.
+
+    Root copies wait on ``(prefetch-<token>, i - 1 - prefetch)``, a tiny task
+    that runs once model step ``i - 1 - prefetch`` is done.
+    """
+    roots_by_block = {}
+    for inputs, block in zip(step_inputs, blocks):
+        roots = roots_by_block.setdefault(block, set())
+        for node in inputs:
+            if node is not None:
+                roots.update(node.dependencies if isinstance(node, GraphNode) else (node.key,))
+    private = _private_keys(graph, roots_by_block)
+    private_roots = {
+        block: [k for k in keys if not graph[k].dependencies.intersection(keys)]
+        for block, keys in ((b, set(ks)) for b, ks in private.items())
+    }
+    localized = []
+    for i, (inputs, block) in enumerate(zip(step_inputs, blocks)):
+        keys = private[block]
+        if not keys:
+            localized.append(inputs)
+            continue
+        subs = {key: _renamed(key, token, i) for key in keys}
+        for key in keys:
+            layer[subs[key]] = graph[key].substitute(subs, key=subs[key])
+        wait_for = i - 1 - prefetch if prefetch is not None else -1
+        if wait_for >= 0:
+            signal = (f"prefetch-{token}", wait_for)
+            layer[signal] = Task(signal, model_done, TaskRef((name, wait_for)))
+            for key in private_roots[block]:
+                node = graph[key]
+                inner = TaskRef(node.target) if isinstance(node, Alias) else node.substitute(subs)
+                layer[subs[key]] = Task(subs[key], gated, inner, TaskRef(signal))
+        localized.append(tuple(None if n is None else n.substitute(subs) for n in inputs))
+    return localized

@@ -1,0 +1,167 @@
+"""Steps: the functions that run inside the tasks of a fit.
+
+They are small, module-level and named for what they do, so graphs pickle to
+any worker and read well in :func:`dask.visualize`.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .orders import row_permutation
+
+__all__ = ["partial_fit_step", "concat_parts", "slice_rows", "model_done", "n_rows", "take_rows"]
+
+
+def n_rows(data):
+    """Number of rows of a block (``None`` for a missing input).
+
+    Examples
+    --------
+    >>> n_rows(np.zeros((3, 2))), n_rows(None)
+    (3, None)
+    """
+    if data is None:
+        return None
+    shape = getattr(data, "shape", None)
+    return shape[0] if shape else len(data)
+
+
+def take_rows(data, index):
+    """Rows ``index`` of a numpy array or pandas object (``None`` stays ``None``).
+
+    Examples
+    --------
+    >>> take_rows(np.arange(4), [3, 0]).tolist()
+    [3, 0]
+    """
+    if data is None:
+        return None
+    if hasattr(data, "iloc"):
+        return data.iloc[index]
+    return data[index]
+
+
+def slice_rows(data, start, stop):
+    """Rows ``start:stop`` of an in-memory array or pandas object.
+
+    Examples
+    --------
+    >>> slice_rows(np.arange(5), 1, 3).tolist()
+    [1, 2]
+    """
+    return take_rows(data, slice(start, stop))
+
+
+def concat_parts(parts, grid):
+    """Join the chunks of one row block back into whole rows.
+
+    Parameters
+    ----------
+    parts : list of numpy.ndarray
+        The block's chunks in C order over the non-row axes.
+    grid : tuple of int
+        Number of chunks along each non-row axis.
+
+    Examples
+    --------
+    >>> a, b = np.zeros((2, 1)), np.ones((2, 2))
+    >>> concat_parts([a, b], (2,)).tolist()
+    [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
+    """
+    nested = parts
+    for size in reversed(grid[1:]):
+        nested = [nested[i : i + size] for i in range(0, len(nested), size)]
+    return np.block(nested)
+
+
+def model_done(model):
+    """Signal that a model step has finished, without carrying the model.
+
+    Loading of a later block waits on this tiny task (see ``prefetch``), so
+    the model itself is never shipped to, or pickled for, a loading task.
+    """
+    return None
+
+
+def partial_fit_step(
+    model, X, y=None, sample_weight=None, *, fit_kwargs=None, step=0, block=0, row_seed=None, copy_model=False
+):
+    """Run one ``partial_fit`` of a chain and return the updated model.
+
+    Parameters
+    ----------
+    model : estimator
+        The model of the previous step. Updated in place (exactly one task
+        reads each model key), except when ``copy_model`` is set: the first
+        step copies the caller's estimator so it is never changed.
+    X, y, sample_weight : block data or None
+        One row block; ``y`` and ``sample_weight`` are optional.
+    fit_kwargs : dict, optional
+        Extra keyword arguments of every ``partial_fit`` call.
+    step, block : int
+        Position in the chain and index of the block, for error messages.
+    row_seed : int, optional
+        When given, rows of X, y and sample_weight are shuffled together with
+        :func:`dask_incr.orders.row_permutation`.
+    copy_model : bool
+        Deep-copy ``model`` before fitting.
+
+    Returns
+    -------
+    estimator
+        The model after this block. Blocks of 0 rows leave it as it is.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> X, y = np.arange(8.0).reshape(4, 2), np.arange(4.0)
+    >>> est = SGDRegressor(random_state=0)
+    >>> fitted = partial_fit_step(est, X, y, copy_model=True)
+    >>> fitted is est, hasattr(est, "coef_"), fitted.coef_.shape
+    (False, False, (2,))
+    """
+    if copy_model:
+        model = copy.deepcopy(model)
+    rows = n_rows(X)
+    for label, data in (("y", y), ("sample_weight", sample_weight)):
+        if data is not None and n_rows(data) != rows:
+            raise ValueError(
+                f"step {step} (block {block}): X has {rows} rows but {label} has "
+                f"{n_rows(data)}; inputs must have the same rows in every block"
+            )
+    if rows == 0:
+        return model
+    if row_seed is not None:
+        perm = row_permutation(rows, row_seed)
+        X, y, sample_weight = (take_rows(d, perm) for d in (X, y, sample_weight))
+    kwargs = dict(fit_kwargs or {})
+    if sample_weight is not None:
+        kwargs["sample_weight"] = sample_weight
+    try:
+        if y is None:
+            model.partial_fit(X, **kwargs)
+        else:
+            model.partial_fit(X, y, **kwargs)
+    except Exception as error:
+        located = _located(error, f"step {step} (block {block})")
+        if located is error:
+            raise
+        raise located from error
+    return model
+
+
+def _located(error, where):
+    """The same kind of exception, its message saying where it happened."""
+    message = f"{error} [in partial_fit at {where}]" if error.args else f"partial_fit failed at {where}"
+    try:
+        located = type(error)(message)
+    except Exception:
+        located = None
+    if located is None or str(located) != message:
+        if hasattr(error, "add_note"):  # Python >= 3.11
+            error.add_note(f"raised by partial_fit at {where}")
+        return error
+    return located
