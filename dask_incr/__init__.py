@@ -8,6 +8,8 @@ and only a few blocks are ever in memory.
 from .core import fit_blocks
 from .graph import build_chain
 from .orders import block_order, row_permutation, row_seeds
+from .wrappers import Incremental
+from . import datasets
 
-__all__ = ["fit_blocks", "build_chain", "block_order", "row_seeds", "row_permutation"]
+__all__ = ["Incremental", "fit_blocks", "build_chain", "block_order", "row_seeds", "row_permutation"]
 __version__ = "0.1.0"

@@ -1,0 +1,669 @@
+"""Facade: ``Incremental``, a scikit-learn meta-estimator over :func:`~dask_incr.fit_blocks`.
+
+``fit`` and ``partial_fit`` train the wrapped estimator block by block through
+the functional layer; ``predict``, ``predict_proba``, ``predict_log_proba``,
+``decision_function`` and ``transform`` map the fitted estimator over the
+blocks of a dask collection, lazily, and ``score`` computes a metric from
+those lazy predictions. Each method exists only when the wrapped estimator has
+it, so ``hasattr`` tells the truth to Pipeline and GridSearchCV.
+"""
+
+from __future__ import annotations
+
+import inspect
+from copy import deepcopy
+
+import dask
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from dask.base import tokenize
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.metrics import get_scorer
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from .blocks import row_blocks
+from .core import check_incremental, fit_blocks, plan_order
+from .orders import resolve_seed
+
+__all__ = ["Incremental", "call_seed", "fitted_wrapper", "apply_block", "apply_partition"]
+
+# Options of fit_blocks that Incremental sets from its own parameters; passing
+# them to fit() as if they were partial_fit arguments is a mistake worth naming.
+_FIT_OPTIONS = frozenset(
+    name
+    for name, p in inspect.signature(fit_blocks).parameters.items()
+    if p.kind is p.KEYWORD_ONLY and name != "sample_weight"
+)
+
+
+def call_seed(seed, call):
+    """The shuffling seed of the ``call``-th fit of a chain of ``partial_fit`` calls.
+
+    Call 0 (``fit``, or the first ``partial_fit``) uses ``seed`` itself, so
+    ``Incremental(est, random_state=s).fit(X, y)`` visits the blocks in the
+    order ``fit_blocks(est, X, y, shuffle_blocks=True, random_state=s)`` does.
+    Later calls use a seed derived from the pair ``(seed, call)`` with
+    :class:`numpy.random.SeedSequence`: reproducible, and different on every call.
+
+    Examples
+    --------
+    >>> call_seed(7, 0)
+    7
+    >>> call_seed(7, 1) == call_seed(7, 1) != call_seed(7, 2)
+    True
+    """
+    if call == 0:
+        return seed
+    return int(np.random.SeedSequence((seed, call)).generate_state(1, np.uint64)[0])
+
+
+def _estimator_has(attr):
+    """``available_if`` check: the fitted estimator, or else the wrapped one, has ``attr``."""
+
+    def check(self):
+        fitted = self.__dict__.get("estimator_")
+        return hasattr(fitted if fitted is not None else self.estimator, attr)
+
+    return check
+
+
+def _can_score(self):
+    return self.scoring is not None or _estimator_has("score")(self)
+
+
+class Incremental(MetaEstimatorMixin, BaseEstimator):
+    """Train an estimator block by block with ``partial_fit``; predict block by block.
+
+    A drop-in replacement for :class:`dask_ml.wrappers.Incremental`: ``fit``
+    feeds each row block of a dask Array or DataFrame to
+    ``estimator.partial_fit``, one after another, through
+    :func:`dask_incr.fit_blocks`; numpy and pandas data are one block. The
+    prediction methods map the fitted estimator over the blocks of a dask
+    collection lazily and return dask collections; on in-memory data they
+    return what the estimator returns.
+
+    Parameters
+    ----------
+    estimator : estimator with ``partial_fit``
+        Cloned by ``fit``; never changed.
+    scoring : str or callable, optional
+        Metric of :meth:`score`: a name known to
+        :func:`sklearn.metrics.get_scorer` or a scorer
+        ``scoring(estimator, X, y)``. By default the estimator's own ``score``
+        (classifiers and regressors whose ``score`` is scikit-learn's accuracy
+        or R² are scored from lazy predictions; other scores load X).
+    shuffle_blocks : bool, default True
+        Visit the blocks in a random order on every pass.
+    random_state : None, int, RandomState or Generator
+        Seed of the shuffles. With an int, ``fit`` is reproducible and a
+        sequence of ``partial_fit`` calls is too, each call visiting its own
+        order (see :func:`call_seed`).
+    epochs : int, default 1
+        Passes over the data per ``fit`` or ``partial_fit`` call.
+    prefetch : int or None, default 1
+        Blocks loaded ahead of the one being fitted (``None``: unbounded).
+    shuffle_rows : bool, default False
+        Also shuffle the rows inside each block.
+    predict_meta, predict_proba_meta, transform_meta : numpy or pandas object, optional
+        An empty object of the type and dtype that ``predict``,
+        ``predict_proba`` (and ``predict_log_proba``) and ``transform`` return
+        for one block. Without it the output type is found by calling the
+        method on one row of zeros.
+    assume_equal_chunks : bool, default True
+        Accepted for compatibility with dask-ml; y and sample_weight are
+        always checked against X's row blocks and realigned when needed.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted copy. Its learned attributes (``coef_``, ``classes_``,
+        ``n_features_in_``, …) can be read on the wrapper too.
+    order_ : list of int
+        The blocks visited by the last ``fit`` or ``partial_fit`` call, one
+        entry per ``partial_fit`` step.
+    seed_ : int or None
+        The seed that produced ``order_`` (``None`` when nothing was
+        shuffled): ``fit_blocks(..., random_state=seed_)`` replays the call.
+    n_calls_ : int
+        Fits that built ``estimator_``: 1 after ``fit``, +1 per ``partial_fit``.
+
+    See Also
+    --------
+    dask_incr.fit_blocks : the functional form.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from dask_incr.datasets import make_classification
+    >>> X, y = make_classification(chunks=25, random_state=0)
+    >>> clf = Incremental(SGDClassifier(random_state=0), random_state=0)
+    >>> clf.fit(X, y, classes=[0, 1]).coef_.shape
+    (1, 20)
+    >>> sorted(clf.order_)
+    [0, 1, 2, 3]
+    >>> clf.predict(X)  # lazy, one task per block
+    dask.array<predict, shape=(100,), dtype=int64, chunksize=(25,), chunktype=numpy.ndarray>
+    >>> 0.5 < clf.score(X, y) <= 1
+    True
+    """
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        scoring=None,
+        shuffle_blocks=True,
+        random_state=None,
+        epochs=1,
+        prefetch=1,
+        shuffle_rows=False,
+        predict_meta=None,
+        predict_proba_meta=None,
+        transform_meta=None,
+        assume_equal_chunks=True,
+    ):
+        self.estimator = estimator
+        self.scoring = scoring
+        self.shuffle_blocks = shuffle_blocks
+        self.random_state = random_state
+        self.epochs = epochs
+        self.prefetch = prefetch
+        self.shuffle_rows = shuffle_rows
+        self.predict_meta = predict_meta
+        self.predict_proba_meta = predict_proba_meta
+        self.transform_meta = transform_meta
+        self.assume_equal_chunks = assume_equal_chunks
+
+    # -- learned attributes -------------------------------------------------
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails. Public learned attributes
+        # (trailing underscore) are read from the fitted estimator; private
+        # and dunder names never are, so copy, pickle and clone see a plain
+        # object, and nothing is found before fit.
+        if name.endswith("_") and not name.startswith("_"):
+            fitted = self.__dict__.get("estimator_")
+            if fitted is not None and hasattr(fitted, name):
+                return getattr(fitted, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __sklearn_is_fitted__(self):
+        return "estimator_" in self.__dict__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            inner = get_tags(self.estimator)
+        except (AttributeError, TypeError, ValueError):
+            return tags  # not an estimator: fit says so
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = deepcopy(inner.classifier_tags)
+        tags.regressor_tags = deepcopy(inner.regressor_tags)
+        tags.transformer_tags = deepcopy(inner.transformer_tags)
+        tags.target_tags = deepcopy(inner.target_tags)
+        # In-memory data goes to the estimator as it is.
+        tags.input_tags = deepcopy(inner.input_tags)
+        tags.non_deterministic = inner.non_deterministic
+        return tags
+
+    # -- fitting ------------------------------------------------------------
+
+    def fit(self, X, y=None, **fit_kwargs):
+        """Fit a clone of ``estimator`` with one ``partial_fit`` per row block.
+
+        Parameters
+        ----------
+        X : dask Array, DataFrame or Series, or numpy / pandas data
+        y : dask or in-memory data, optional
+        **fit_kwargs
+            Passed to every ``partial_fit`` call; ``sample_weight`` is split
+            along X's row blocks. A classifier whose ``partial_fit`` takes
+            ``classes`` gets the labels found in ``y`` unless ``classes`` is
+            given (which saves a pass over ``y``).
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import SGDRegressor
+        >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+        >>> Incremental(SGDRegressor(random_state=0)).fit(X, y).n_features_in_
+        2
+        """
+        check_incremental(self.estimator)
+        start = clone(self.estimator)
+        fit_kwargs = self._with_classes(start, y, fit_kwargs)
+        return self._fit(start, X, y, fit_kwargs, call=0)
+
+    def partial_fit(self, X, y=None, **fit_kwargs):
+        """One more pass over ``X``, continuing from ``estimator_``.
+
+        The first call starts from a clone of ``estimator`` (and so equals
+        :meth:`fit`); each later call shuffles with its own seed derived from
+        ``random_state`` and the call count (see :func:`call_seed`).
+
+        Parameters
+        ----------
+        X, y, **fit_kwargs
+            As for :meth:`fit`; classifiers need ``classes`` on the first call.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+        >>> clf = Incremental(SGDClassifier(random_state=0), random_state=0)
+        >>> clf.partial_fit(X, y, classes=[0, 1]).partial_fit(X, y).n_calls_
+        2
+        """
+        if self.__sklearn_is_fitted__():
+            return self._fit(self.estimator_, X, y, fit_kwargs, call=self.n_calls_)
+        check_incremental(self.estimator)
+        return self._fit(clone(self.estimator), X, y, fit_kwargs, call=0)
+
+    def lazy_fit(self, X, y=None, **fit_kwargs):
+        """The graph of :meth:`fit`, not yet run: a ``Delayed`` fitted ``Incremental``.
+
+        Nothing is computed and ``self`` is not changed. Computing the result
+        gives a new fitted wrapper, equal to ``clone(self).fit(X, y, ...)``
+        with the same seed. ``dask.visualize(result)`` draws the chain of
+        ``partial_fit_step`` tasks, one per block, ending in the wrapper.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> from dask_incr.datasets import make_classification
+        >>> X, y = make_classification(n_samples=60, chunks=20, random_state=0)
+        >>> lazy = Incremental(SGDClassifier(), random_state=0).lazy_fit(X, y, classes=[0, 1])
+        >>> lazy.key.startswith("incremental-")
+        True
+        >>> lazy.compute().order_
+        [2, 1, 0]
+        """
+        check_incremental(self.estimator)
+        start = clone(self.estimator)
+        fit_kwargs = self._with_classes(start, y, fit_kwargs)
+        model, state = self._run(start, X, y, fit_kwargs, call=0, compute=False)
+        template = clone(self)
+        name = "incremental-" + tokenize(model.key, template, state)
+        return dask.delayed(fitted_wrapper, pure=True)(template, model, state, dask_key_name=name)
+
+    def _fit(self, start, X, y, fit_kwargs, *, call):
+        model, state = self._run(start, X, y, fit_kwargs, call=call, compute=True)
+        # Only now, after success: a failed fit leaves the wrapper as it was.
+        self.__dict__.update(state, estimator_=model)
+        return self
+
+    def _run(self, start, X, y, fit_kwargs, *, call, compute):
+        reserved = sorted(_FIT_OPTIONS.intersection(fit_kwargs))
+        if reserved:
+            raise TypeError(
+                f"{reserved[0]!r} is not an argument of {type(start).__name__}.partial_fit; "
+                f"set it on the wrapper: Incremental(..., {reserved[0]}=...) or use dask_incr.fit_blocks"
+            )
+        shuffled = self.shuffle_blocks or self.shuffle_rows
+        base_seed = None
+        if shuffled:
+            base_seed = self.__dict__.get("_base_seed") if call else resolve_seed(self.random_state)
+        seed = call_seed(base_seed, call) if shuffled else None
+        n_blocks = row_blocks(X).n_blocks if dask.is_dask_collection(X) else 1
+        order, _, _ = plan_order(
+            n_blocks,
+            shuffle_blocks=self.shuffle_blocks,
+            shuffle_rows=self.shuffle_rows,
+            epochs=self.epochs,
+            random_state=seed,
+        )
+        model = fit_blocks(
+            start,
+            X,
+            y,
+            shuffle_blocks=self.shuffle_blocks,
+            shuffle_rows=self.shuffle_rows,
+            epochs=self.epochs,
+            random_state=seed,
+            prefetch=self.prefetch,
+            compute=compute,
+            **fit_kwargs,
+        )
+        state = {"order_": order, "seed_": seed, "n_calls_": call + 1, "_base_seed": base_seed}
+        return model, state
+
+    @staticmethod
+    def _with_classes(estimator, y, fit_kwargs):
+        """Add ``classes`` found in ``y`` when a classifier's partial_fit needs them."""
+        if (
+            y is None
+            or "classes" in fit_kwargs
+            or not is_classifier(estimator)
+            or "classes" not in inspect.signature(estimator.partial_fit).parameters
+            or getattr(y, "ndim", 1) != 1
+        ):
+            return fit_kwargs
+        return {**fit_kwargs, "classes": _labels(y)}
+
+    # -- prediction -----------------------------------------------------------
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict for each block of ``X``.
+
+        Returns a dask Array (row chunks of X) for a dask Array, a dask Series
+        or DataFrame for a dask DataFrame (``predict_meta`` sets its type),
+        and the estimator's own result for in-memory data.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> from sklearn.linear_model import SGDRegressor
+        >>> X = da.ones((6, 2), chunks=(3, 1))
+        >>> reg = Incremental(SGDRegressor(random_state=0)).fit(X, da.ones(6, chunks=3))
+        >>> reg.predict(X).chunks
+        ((3, 3),)
+        """
+        return self._apply("predict", X, self.predict_meta)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities for each block of ``X``: one column per class.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> X = da.arange(12.0, chunks=3).reshape(6, 2)
+        >>> clf = Incremental(SGDClassifier(loss="log_loss", random_state=0))
+        >>> clf.fit(X, da.arange(6, chunks=3) % 2).predict_proba(X).shape
+        (6, 2)
+        """
+        return self._apply("predict_proba", X, self.predict_proba_meta)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log of the class probabilities for each block of ``X``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.naive_bayes import GaussianNB
+        >>> X, y = np.arange(12.0).reshape(6, 2), np.arange(6) % 2
+        >>> Incremental(GaussianNB()).fit(X, y).predict_log_proba(X).shape
+        (6, 2)
+        """
+        return self._apply("predict_log_proba", X, self.predict_proba_meta)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Confidence scores for each block of ``X``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> X, y = np.arange(12.0).reshape(6, 2), np.arange(6) % 2
+        >>> Incremental(SGDClassifier(random_state=0)).fit(X, y).decision_function(X).shape
+        (6,)
+        """
+        return self._apply("decision_function", X, None)
+
+    @available_if(_estimator_has("transform"))
+    def transform(self, X):
+        """Transform each block of ``X``.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> X = da.arange(12.0, chunks=4).reshape(6, 2)
+        >>> Incremental(StandardScaler()).fit(X).transform(X).mean(axis=0).compute().round(6).tolist()
+        [0.0, 0.0]
+        """
+        return self._apply("transform", X, self.transform_meta)
+
+    @available_if(_estimator_has("get_feature_names_out"))
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names of the fitted estimator (for ``transform``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> Incremental(StandardScaler()).fit(np.ones((3, 2))).get_feature_names_out().tolist()
+        ['x0', 'x1']
+        """
+        check_is_fitted(self)
+        return self.estimator_.get_feature_names_out(input_features)
+
+    @available_if(_can_score)
+    def score(self, X, y=None, sample_weight=None):
+        """Score the fitted estimator on ``X`` and ``y``.
+
+        With ``scoring`` (or a classifier's accuracy / regressor's R² by
+        default) the predictions are computed block by block, then the metric
+        on them and ``y`` in memory. Any other estimator's own ``score`` is
+        given X in memory.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import SGDClassifier
+        >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+        >>> clf = Incremental(SGDClassifier(random_state=0), scoring="accuracy").fit(X, y)
+        >>> 0 <= clf.score(X, y) <= 1
+        True
+        """
+        check_is_fitted(self)
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        lazy = any(dask.is_dask_collection(v) for v in (X, y, sample_weight))
+        scoring = self.scoring if self.scoring is not None else _mixin_scoring(self.estimator_)
+        if scoring is None:
+            if lazy:
+                X, y, kwargs = dask.compute(X, y, kwargs)
+            return self.estimator_.score(X, y, **kwargs)
+        scorer = get_scorer(scoring)
+        if not lazy:
+            return scorer(self, X, y, **kwargs)
+        y, kwargs = dask.compute(y, kwargs)
+        return scorer(_Computed(self), X, y, **kwargs)
+
+    def _apply(self, method, X, meta):
+        check_is_fitted(self)
+        estimator = self.estimator_
+        if isinstance(X, da.Array):
+            return _map_array(estimator, method, X, meta)
+        if isinstance(X, (dd.DataFrame, dd.Series)):
+            return _map_frame(estimator, method, X, meta)
+        return getattr(estimator, method)(X)
+
+
+def fitted_wrapper(template, estimator, state):
+    """A fitted copy of an unfitted ``Incremental``: the last task of :meth:`Incremental.lazy_fit`.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> w = fitted_wrapper(Incremental(StandardScaler()), StandardScaler(), {"order_": [0]})
+    >>> w.order_, hasattr(w, "estimator_")
+    ([0], True)
+    """
+    wrapper = clone(template)  # the template may be shared by reference; never mutate it
+    wrapper.__dict__.update(state, estimator_=estimator)
+    return wrapper
+
+
+def _mixin_scoring(estimator):
+    """The metric name of scikit-learn's own ``score`` of classifiers and regressors."""
+    from sklearn.base import ClassifierMixin, RegressorMixin
+
+    score = getattr(type(estimator), "score", None)
+    if score is ClassifierMixin.score:
+        return "accuracy"
+    if score is RegressorMixin.score:
+        return "r2"
+    return None
+
+
+class _Computed:
+    """The fitted wrapper as a scorer sees it: prediction methods return computed values."""
+
+    _METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function", "transform"})
+
+    def __init__(self, wrapper):
+        self._wrapper = wrapper
+
+    def __getattr__(self, name):
+        value = getattr(self._wrapper, name)
+        if name not in self._METHODS:
+            return value
+
+        def computed(X):
+            return dask.compute(value(X))[0]
+
+        computed.__name__ = name  # scorers call the method again by its name
+        return computed
+
+
+def _labels(y):
+    """The sorted distinct labels of ``y`` (dask or in memory)."""
+    if isinstance(y, da.Array):
+        (labels,) = dask.compute(da.unique(y))
+    elif isinstance(y, (dd.Series, dd.DataFrame)):
+        (labels,) = dask.compute(y.drop_duplicates())
+    else:
+        labels = y
+    return np.unique(np.asarray(labels))
+
+
+# -- block-wise application -----------------------------------------------------
+
+
+def apply_block(block, estimator, method, tail, out_dtype):
+    """``estimator.<method>(block)`` for one block of a dask Array.
+
+    A block of 0 rows gives an empty result of the right shape and dtype,
+    without calling the estimator (scikit-learn refuses empty input).
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> scaler = StandardScaler().fit(np.ones((2, 3)))
+    >>> apply_block(np.zeros((0, 3)), scaler, "transform", (3,), float).shape
+    (0, 3)
+    """
+    if block.shape[0] == 0:
+        return np.empty((0,) + tuple(tail), dtype=out_dtype)
+    return getattr(estimator, method)(block)
+
+
+def apply_partition(part, estimator, method, template):
+    """``estimator.<method>(part)`` for one partition, shaped like ``template``.
+
+    A pandas ``template`` gives a Series or DataFrame indexed like ``part``;
+    an empty partition gives an empty one.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> part = pd.DataFrame({"a": [1.0, 3.0]}, index=[5, 6])
+    >>> scaler = StandardScaler().fit(part)
+    >>> apply_partition(part, scaler, "transform", pd.DataFrame({"a": []}))
+         a
+    5 -1.0
+    6  1.0
+    """
+    if len(part) == 0:
+        return template.iloc[:0] if hasattr(template, "iloc") else template[:0]
+    out = getattr(estimator, method)(part)
+    if isinstance(template, pd.Series):
+        return pd.Series(np.asarray(out), index=part.index, name=template.name).astype(template.dtype)
+    if isinstance(template, pd.DataFrame):
+        return pd.DataFrame(np.asarray(out), index=part.index, columns=template.columns).astype(template.dtypes)
+    return out
+
+
+def _probe(estimator, method, X):
+    """The method's output on one row of zeros: tells shape after the rows and dtype."""
+    sample = np.zeros((1,) + X.shape[1:], dtype=X.dtype)
+    out = getattr(estimator, method)(sample)
+    if not hasattr(out, "shape"):
+        raise TypeError(
+            f"{type(estimator).__name__}.{method} returns {type(out).__name__}, not an array; "
+            "it cannot be mapped over blocks"
+        )
+    return np.asarray(out)
+
+
+def _map_array(estimator, method, X, meta):
+    if meta is not None and np.ndim(meta) <= 1:
+        tail, dtype = (), np.asarray(meta).dtype
+    else:
+        probe = _probe(estimator, method, X)
+        tail, dtype = probe.shape[1:], (probe.dtype if meta is None else np.asarray(meta).dtype)
+    in_index = "ij"[: X.ndim]
+    out_index = "i" + "klmn"[: len(tail)]
+    # concatenate=True joins a block's column chunks inside its task: no rechunk tasks.
+    return da.blockwise(
+        apply_block,
+        out_index,
+        X,
+        in_index,
+        concatenate=True,
+        new_axes=dict(zip(out_index[1:], tail)),
+        dtype=dtype,
+        meta=np.empty((0,) * len(out_index), dtype=dtype),
+        name=f"{method}-{tokenize(estimator, method, X, tail, dtype)}",
+        estimator=estimator,
+        method=method,
+        tail=tail,
+        out_dtype=dtype,
+    )
+
+
+def _frame_meta(estimator, method, X):
+    """An empty pandas Series or DataFrame of the method's output on X's partitions."""
+    sample = X._meta_nonempty.iloc[:1]
+    out = getattr(estimator, method)(sample)
+    values = np.asarray(out)
+    index = X._meta.index
+    if values.ndim == 1:
+        return pd.Series(values[:0], index=index, name=None)
+    columns = getattr(out, "columns", None)
+    if columns is None:
+        columns = _column_names(estimator, method, values.shape[1])
+    return pd.DataFrame(values[:0], index=index, columns=columns)
+
+
+def _column_names(estimator, method, width):
+    names = None
+    if method == "transform" and hasattr(estimator, "get_feature_names_out"):
+        try:
+            names = list(estimator.get_feature_names_out())
+        except (AttributeError, ValueError, TypeError):
+            names = None
+    elif hasattr(estimator, "classes_"):
+        names = list(np.asarray(estimator.classes_))
+    return names if names is not None and len(names) == width else list(range(width))
+
+
+def _map_frame(estimator, method, X, meta):
+    template = meta if meta is not None else _frame_meta(estimator, method, X)
+    return X.map_partitions(
+        apply_partition,
+        estimator,
+        method,
+        template,
+        meta=template,
+        token=f"{method}-{tokenize(estimator, method, X, template)}",
+    )
+
