@@ -255,7 +255,8 @@ def classification_block(params, seed, i, n_rows):
     y[flipped] = rng.integers(0, params["n_classes"], size=int(flipped.sum()))
     X = (X + params["shift"]) * params["scale"]
     if params["permutation"] is not None:
-        X = X[:, params["permutation"]]
+        # fancy indexing of columns gives a Fortran-ordered array; blocks are C-ordered
+        X = np.ascontiguousarray(X[:, params["permutation"]])
     return X, y
 
 

@@ -18,6 +18,7 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import get_scorer
@@ -306,6 +307,11 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         return self
 
     def _run(self, start, X, y, fit_kwargs, *, call, compute):
+        if y is None and get_tags(start).target_tags.required:
+            raise ValueError(
+                f"{type(start).__name__} requires y to be passed, but the target y is None"
+            )
+        X, y = _array_like(X), _array_like(y)
         reserved = sorted(_FIT_OPTIONS.intersection(fit_kwargs))
         if reserved:
             raise TypeError(
@@ -348,7 +354,7 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
             or "classes" in fit_kwargs
             or not is_classifier(estimator)
             or "classes" not in inspect.signature(estimator.partial_fit).parameters
-            or getattr(y, "ndim", 1) != 1
+            or (getattr(y, "ndim", 1) == 2 and y.shape[1] != 1)  # multi-output
         ):
             return fit_kwargs
         return {**fit_kwargs, "classes": _labels(y)}
@@ -430,6 +436,19 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         [0.0, 0.0]
         """
         return self._apply("transform", X, self.transform_meta)
+
+    @available_if(_estimator_has("transform"))
+    def fit_transform(self, X, y=None, **fit_kwargs):
+        """:meth:`fit`, then :meth:`transform` of the same ``X`` (lazy for dask input).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.preprocessing import MinMaxScaler
+        >>> Incremental(MinMaxScaler()).fit_transform(np.array([[1.0], [3.0]])).ravel().tolist()
+        [0.0, 1.0]
+        """
+        return self.fit(X, y, **fit_kwargs).transform(X)
 
     @available_if(_estimator_has("get_feature_names_out"))
     def get_feature_names_out(self, input_features=None):
@@ -534,6 +553,18 @@ class _Computed:
         return computed
 
 
+def _array_like(data):
+    """In-memory data the blocks layer can slice: array-likes without a shape become
+    numpy arrays, sparse formats without row indexing become CSR."""
+    if data is None or dask.is_dask_collection(data):
+        return data
+    if sparse.issparse(data):
+        return data if data.format in ("csr", "csc", "lil", "dok") else data.tocsr()
+    if hasattr(data, "shape") and hasattr(data, "__getitem__"):
+        return data
+    return np.asarray(data)
+
+
 def _labels(y):
     """The sorted distinct labels of ``y`` (dask or in memory)."""
     if isinstance(y, da.Array):
@@ -563,7 +594,8 @@ def apply_block(block, estimator, method, tail, out_dtype):
     """
     if block.shape[0] == 0:
         return np.empty((0,) + tuple(tail), dtype=out_dtype)
-    return getattr(estimator, method)(block)
+    # the dtype the lazy array promised (predict_meta may ask for another one)
+    return np.asarray(getattr(estimator, method)(block)).astype(out_dtype, copy=False)
 
 
 def apply_partition(part, estimator, method, template):
