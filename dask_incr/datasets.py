@@ -30,6 +30,8 @@ def _row_chunks(chunks, n_samples, n_features):
         chunks = "auto"
     if not isinstance(chunks, (tuple, list, dict)):
         chunks = (chunks, -1)
+    elif len(chunks) == 1:  # ((rows per block...),)
+        chunks = (chunks[0], -1)
     rows, cols = da.core.normalize_chunks(chunks, (n_samples, n_features), dtype=np.float64)
     if len(cols) > 1:
         raise ValueError(
