@@ -1,0 +1,487 @@
+"""dask_incr on dask.distributed: same model, locality, faults, errors, progress.
+
+Most tests share one module-scoped LocalCluster of two single-threaded worker
+processes; the fault test starts its own, since it kills a worker.
+
+The helpers below (estimators, loaders, the live-block tracker) are
+module-level so workers unpickle them by reference: worker processes are
+spawned with this process's ``sys.path`` and import this module.
+"""
+
+import copy
+import os
+import signal
+import threading
+import time
+import weakref
+
+import dask
+import dask.diagnostics
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from dask.delayed import Delayed
+from sklearn.base import BaseEstimator
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.linear_model import SGDClassifier, SGDRegressor
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neural_network import MLPRegressor
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+distributed = pytest.importorskip("distributed")
+from distributed import Client, LocalCluster, wait  # noqa: E402
+
+import dask_incr  # noqa: E402
+from dask_incr import build_chain, fit_blocks  # noqa: E402
+from dask_incr.core import plan_order  # noqa: E402
+from dask_incr.orders import row_permutation  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+N_FEATURES = 6
+
+
+# -- helpers that run on the workers ------------------------------------------
+
+
+class SlowScaler(StandardScaler):
+    """A StandardScaler whose ``partial_fit`` takes ``delay`` seconds longer."""
+
+    def __init__(self, delay=0.05, *, copy=True, with_mean=True, with_std=True):
+        super().__init__(copy=copy, with_mean=with_mean, with_std=with_std)
+        self.delay = delay
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        time.sleep(self.delay)
+        return super().partial_fit(X, y, sample_weight)
+
+
+_LIVE_EVENTS = []  # per worker process: (time, +1 | -1) as blocks appear and die
+_LIVE_LOCK = threading.Lock()
+
+
+def _live_event(change):
+    with _LIVE_LOCK:
+        _LIVE_EVENTS.append((time.monotonic(), change))
+
+
+def tracked_block(block):
+    """A copy of ``block`` whose life (creation to garbage) is recorded."""
+    out = np.array(block, copy=True)
+    _live_event(+1)
+    weakref.finalize(out, _live_event, -1)
+    return out
+
+
+def drain_live_events():
+    with _LIVE_LOCK:
+        events = list(_LIVE_EVENTS)
+        _LIVE_EVENTS.clear()
+    return events
+
+
+def slow_block(block, delay=0.0, log_dir=None, block_info=None):
+    """Load ``block`` slowly; append its index to a per-process log when asked."""
+    time.sleep(delay)
+    if log_dir is not None:
+        index = block_info[0]["chunk-location"][0]
+        with open(os.path.join(log_dir, f"{os.getpid()}.log"), "a") as log:
+            log.write(f"{index}\n")
+    return block
+
+
+def transfers(dask_worker):
+    """What this worker received, as (key, sender) pairs."""
+    return [(key, t["who"]) for t in dask_worker.transfer_incoming_log for key in t["keys"]]
+
+
+def clear_transfers(dask_worker):
+    dask_worker.transfer_incoming_log.clear()
+    dask_worker.transfer_outgoing_log.clear()
+
+
+def estimator_sizeof_name():
+    from dask.sizeof import sizeof
+
+    return sizeof.dispatch(SGDRegressor).__qualname__
+
+
+# -- fixtures and oracles -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client():
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster, Client(cluster) as client:
+        yield client
+
+
+def linear_score(block):
+    return block @ np.linspace(-1.0, 1.0, block.shape[1])
+
+
+def make_data(seed=0, n_blocks=6, rows=40, kind="array"):
+    """Lazy X (n_blocks * rows, N_FEATURES) and class / float targets."""
+    X = da.random.default_rng(seed).normal(size=(n_blocks * rows, N_FEATURES), chunks=(rows, N_FEATURES))
+    # Blockwise, so block i of y depends on block i of X alone (and is
+    # persisted where it is): X @ w would also depend on a key holding w.
+    score = X.map_blocks(linear_score, drop_axis=1, dtype=float)
+    y_class, y_float = (score > 0).astype(int), score
+    if kind == "frame":
+        frame = dd.from_dask_array(X, columns=[f"f{i}" for i in range(N_FEATURES)])
+        frame["y"] = dd.from_dask_array(y_class, index=frame.index)
+        return frame[frame.columns[:-1]], frame["y"], None
+    return X, y_class, y_float
+
+
+def row_block_values(data):
+    """The row blocks of a dask Array, DataFrame or Series, computed."""
+    if isinstance(data, da.Array):
+        return [data.blocks[i].compute() for i in range(data.numblocks[0])]
+    return [data.partitions[i].compute() for i in range(data.npartitions)]
+
+
+def manual_loop(estimator, X, y=None, *, epochs=1, shuffle_blocks=False, shuffle_rows=False, random_state=None, **kw):
+    """The reference: a plain loop of ``partial_fit`` over the computed blocks."""
+    X_blocks = row_block_values(X)
+    y_blocks = row_block_values(y) if y is not None else [None] * len(X_blocks)
+    order, seeds, _ = plan_order(
+        len(X_blocks), shuffle_blocks=shuffle_blocks, shuffle_rows=shuffle_rows, epochs=epochs, random_state=random_state
+    )
+    model = copy.deepcopy(estimator)
+    # Nanny-started workers run BLAS and OpenMP on one thread; so does the
+    # reference (reductions over more threads differ in the last bits).
+    with threadpool_limits(1):
+        _loop(model, X_blocks, y_blocks, order, seeds, kw)
+    return model
+
+
+def _loop(model, X_blocks, y_blocks, order, seeds, kw):
+    for i, block in enumerate(order):
+        Xb, yb = X_blocks[block], y_blocks[block]
+        if seeds is not None:
+            perm = row_permutation(len(Xb), seeds[i])
+            Xb = Xb.iloc[perm] if hasattr(Xb, "iloc") else Xb[perm]
+            yb = None if yb is None else (yb.iloc[perm] if hasattr(yb, "iloc") else yb[perm])
+        if yb is None:
+            model.partial_fit(Xb, **kw)
+        else:
+            model.partial_fit(Xb, yb, **kw)
+
+
+def learned(model):
+    """The learned state of an estimator: its public attributes ending in ``_``."""
+    return {k: v for k, v in vars(model).items() if k.endswith("_") and not k.startswith("_")}
+
+
+def assert_same_model(actual, expected):
+    assert type(actual) is type(expected)
+    assert actual.get_params() == expected.get_params()
+    got, want = learned(actual), learned(expected)
+    assert sorted(got) == sorted(want)
+    assert want, "nothing was learned"
+    for name, value in want.items():
+        if isinstance(value, (np.ndarray, list, tuple)) and not isinstance(value, str):
+            np.testing.assert_array_equal(np.asarray(got[name]), np.asarray(value), err_msg=name)
+        elif isinstance(value, (int, float, str, np.number, np.bool_)):
+            assert got[name] == value, name
+
+
+# -- same model as the loop ---------------------------------------------------
+
+CASES = {
+    "SGDClassifier-shuffled-2-epochs": (
+        lambda: SGDClassifier(random_state=0),
+        "class",
+        dict(epochs=2, shuffle_blocks=True, random_state=3, classes=[0, 1]),
+    ),
+    "SGDRegressor-shuffled-rows": (lambda: SGDRegressor(random_state=0), "float", dict(shuffle_rows=True, random_state=4)),
+    "MiniBatchKMeans": (lambda: MiniBatchKMeans(n_clusters=3, n_init=1, random_state=0), None, {}),
+    "GaussianNB": (GaussianNB, "class", dict(classes=[0, 1])),
+    "StandardScaler-2-epochs": (StandardScaler, None, dict(epochs=2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_same_model_as_the_loop(client, case):
+    make, target, options = CASES[case]
+    X, y_class, y_float = make_data(seed=len(case))
+    y = {"class": y_class, "float": y_float, None: None}[target]
+    estimator = make()
+    before = copy.deepcopy(estimator.get_params())
+    model = fit_blocks(estimator, X, y, **options)
+    assert_same_model(model, manual_loop(estimator, X, y, **options))
+    assert estimator.get_params() == before and not learned(estimator)
+
+
+def test_same_model_on_persisted_dataframe(client):
+    X, y, _ = make_data(seed=11, kind="frame")
+    X, y = client.persist([X, y])
+    options = dict(shuffle_blocks=True, shuffle_rows=True, random_state=7, classes=[0, 1])
+    model = fit_blocks(SGDClassifier(random_state=0), X, y, **options)
+    assert_same_model(model, manual_loop(SGDClassifier(random_state=0), X, y, **options))
+    assert list(model.feature_names_in_) == list(X.columns)
+
+
+def test_incremental_wrapper_on_the_cluster(client):
+    from dask_incr.wrappers import Incremental
+
+    X, y, _ = make_data(seed=12)
+    wrapper = Incremental(SGDClassifier(random_state=0), random_state=5).fit(X, y, classes=[0, 1])
+    expected = manual_loop(SGDClassifier(random_state=0), X, y, classes=[0, 1], **_replay(wrapper))
+    assert_same_model(wrapper.estimator_, expected)
+    predicted = wrapper.predict(X).compute()
+    np.testing.assert_array_equal(predicted, expected.predict(X.compute()))
+
+
+def _replay(wrapper):
+    """The fit_blocks options that replay a fitted Incremental's order."""
+    return dict(shuffle_blocks=wrapper.shuffle_blocks, epochs=wrapper.epochs, random_state=wrapper.seed_)
+
+
+# -- lazy results on the cluster ----------------------------------------------
+
+
+def test_lazy_result_with_client_compute_persist_and_dask_compute(client):
+    X, y, _ = make_data(seed=2)
+    expected = manual_loop(SGDClassifier(random_state=0), X, y, classes=[0, 1])
+    lazy = fit_blocks(SGDClassifier(random_state=0), X, y, classes=[0, 1], compute=False)
+    assert isinstance(lazy, Delayed)
+    assert_same_model(client.compute(lazy).result(timeout=60), expected)
+    persisted = client.persist(lazy)
+    assert dict(persisted.dask) and all(isinstance(v, distributed.Future) for v in persisted.dask.values())
+    assert_same_model(persisted.compute(), expected)
+    (computed,) = dask.compute(lazy)
+    assert_same_model(computed, expected)
+    # Deterministic keys: the persisted result is the one the others found.
+    assert persisted.key == lazy.key
+
+
+def test_model_given_as_a_future(client):
+    X, _, y = make_data(seed=3)
+    start = client.scatter(SGDRegressor(random_state=0))
+    Xp, yp = client.persist([X, y])
+    inputs = [((Xp.name, i, 0), (yp.name, i), None) for i in range(Xp.numblocks[0])]
+    graph, key = build_chain(start, inputs, name="fit-from-future", dependencies=[Xp, yp])
+    model = client.compute(Delayed(key, graph, layer="fit-from-future")).result(timeout=60)
+    assert_same_model(model, manual_loop(SGDRegressor(random_state=0), X, y))
+    assert not learned(start.result()), "the model behind the future was changed"
+
+
+# -- locality -----------------------------------------------------------------
+
+
+def _fit_and_record(client, estimator, X, y=None):
+    client.run(clear_transfers)
+    lazy = fit_blocks(estimator, X, y, compute=False)
+    model = client.compute(lazy).result(timeout=60)
+    return model, lazy.key[0], client.run(transfers)
+
+
+def _classify(records, name, X, y):
+    data_names = {X.name, None if y is None else y.name}
+    kinds = {"model": [], "data": [], "other": []}
+    for worker, received in records.items():
+        for key, sender in received:
+            prefix = key[0] if isinstance(key, tuple) else key
+            kind = "model" if prefix == name else "data" if prefix in data_names else "other"
+            kinds[kind].append((key, sender, worker))
+    return kinds
+
+
+def test_small_model_moves_to_the_data(client):
+    X, _, y = make_data(seed=4, n_blocks=10)
+    X, y = client.persist([X, y])
+    wait([X, y])
+    holders = {k[1:]: ws for k, ws in client.who_has(X).items()}
+    assert holders == {k[1:] + (0,): ws for k, ws in client.who_has(y).items()}, "y_i should live with X_i"
+    assert len({ws for ws in holders.values()}) == 2, "X should be spread over both workers"
+    model, name, records = _fit_and_record(client, SGDRegressor(random_state=0), X, y)
+    moved = _classify(records, name, X, y)
+    assert moved["data"] == [] and moved["other"] == []
+    model_keys = [key for key, _, _ in moved["model"]]
+    assert len(model_keys) == len(set(model_keys)), "a model step was shipped twice"
+    assert len(model_keys) <= X.numblocks[0] - 1
+    # The model hopped between the workers holding the blocks.
+    assert model_keys, "all blocks on one worker: nothing to measure"
+    assert_same_model(model, manual_loop(SGDRegressor(random_state=0), X, y))
+
+
+def test_large_model_stays_and_blocks_move(client):
+    # With an honest sizeof (dask_incr.sizeof), a model far larger than a
+    # block stays put and the blocks come to it.
+    X, _, y = make_data(seed=5, n_blocks=8, rows=50)
+    X, y = client.persist([X, y])
+    wait([X, y])
+    mlp = MLPRegressor(hidden_layer_sizes=(400, 400), random_state=0)
+    model, name, records = _fit_and_record(client, mlp, X, y)
+    moved = _classify(records, name, X, y)
+    assert moved["model"] == [] and moved["other"] == []
+    block_bytes = X.blocks[0].nbytes + y.blocks[0].nbytes
+    assert len(moved["data"]) <= 2 * X.numblocks[0]
+    assert sum(a.nbytes for a in model.coefs_) > 100 * block_bytes
+    assert set(client.run(estimator_sizeof_name).values()) == {"estimator_sizeof"}
+
+
+def test_workers_report_honest_model_sizes(client):
+    X, _, y = make_data(seed=6)
+    lazy = fit_blocks(MLPRegressor(hidden_layer_sizes=(300,), random_state=0), X, y, compute=False)
+    future = client.compute(lazy)
+    model = future.result(timeout=60)
+
+    def nbytes(dask_scheduler, key=future.key):
+        return dask_scheduler.tasks[key].nbytes
+
+    reported = client.run_on_scheduler(nbytes)
+    weights = sum(a.nbytes for a in model.coefs_ + model.intercepts_)
+    assert reported >= 3 * weights  # weights and Adam's two moment estimates
+    del future
+
+
+# -- errors -------------------------------------------------------------------
+
+
+def test_failing_step_raises_original_type_naming_step_and_block(client):
+    X, y, _ = make_data(seed=7, n_blocks=5)
+    bad_block = 3
+    y = y.map_blocks(_label_two_in_block, bad_block, dtype=y.dtype)
+    estimator = SGDClassifier(random_state=0).partial_fit(np.zeros((2, N_FEATURES)), [0, 1], classes=[0, 1])
+    coef_before = estimator.coef_.copy()
+    lazy = fit_blocks(estimator, X, y, compute=False)
+    future = client.compute(lazy)
+    with pytest.raises(ValueError, match=rf"\[in partial_fit at step {bad_block} \(block {bad_block}\)\]"):
+        future.result(timeout=60)  # no hang: the error arrives well within the timeout
+    with pytest.raises(ValueError, match=r"^classes should include all valid labels .*\[in partial_fit at step 3"):
+        fit_blocks(estimator, X, y)
+    np.testing.assert_array_equal(estimator.coef_, coef_before)
+    # The cluster is still usable.
+    good = fit_blocks(SGDClassifier(random_state=0), X, y.map_blocks(np.minimum, 1), classes=[0, 1])
+    assert good.coef_.shape == (1, N_FEATURES)
+    assert len(client.scheduler_info()["workers"]) == 2
+
+
+def _label_two_in_block(y, bad_block, block_info=None):
+    if block_info[0]["chunk-location"][0] == bad_block:
+        y = y.copy()
+        y[0] = 2
+    return y
+
+
+# -- progress -----------------------------------------------------------------
+
+
+def test_progress_uses_distributed_progress_on_a_cluster(client, capsys, monkeypatch):
+    calls = []
+    real = distributed.progress
+    monkeypatch.setattr(distributed, "progress", lambda *a, **k: calls.append("distributed") or real(*a, **k))
+    monkeypatch.setattr(dask.diagnostics, "ProgressBar", _refuse_local_bar)
+    X, y, _ = make_data(seed=8)
+    model = fit_blocks(SGDClassifier(random_state=0), X, y, classes=[0, 1], progress=True)
+    out = capsys.readouterr().out
+    assert calls == ["distributed"]
+    assert "100% Completed" in out
+    assert_same_model(model, manual_loop(SGDClassifier(random_state=0), X, y, classes=[0, 1]))
+
+
+def _refuse_local_bar(*args, **kwargs):
+    raise AssertionError("dask.diagnostics.ProgressBar used with a distributed client")
+
+
+def test_progress_uses_local_bar_on_local_scheduler(client, capsys, monkeypatch):
+    monkeypatch.setattr(distributed, "progress", _refuse_distributed_bar)
+    X, y, _ = make_data(seed=9)
+    with dask.config.set(scheduler="threads"):
+        model = fit_blocks(SGDClassifier(random_state=0), X, y, classes=[0, 1], progress=True)
+    out = capsys.readouterr().out
+    assert "100% Completed" in out
+    assert_same_model(model, manual_loop(SGDClassifier(random_state=0), X, y, classes=[0, 1]))
+
+
+def _refuse_distributed_bar(*args, **kwargs):
+    raise AssertionError("distributed.progress used on a local scheduler")
+
+
+# -- bounded memory -----------------------------------------------------------
+
+
+def _peak(events):
+    live = peak = 0
+    for _, change in sorted(events):
+        live += change
+        peak = max(peak, live)
+    return peak, live
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, 2])
+def test_prefetch_bounds_blocks_held_on_the_cluster(client, prefetch):
+    n_blocks = 12
+    X = da.zeros((n_blocks * 10, N_FEATURES), chunks=(10, N_FEATURES)).map_blocks(tracked_block, dtype=float)
+    client.run(drain_live_events)
+    model = fit_blocks(SlowScaler(delay=0.05), X, prefetch=prefetch)
+    peak, live_after = _peak([e for events in client.run(drain_live_events).values() for e in events])
+    assert model.n_samples_seen_ == n_blocks * 10
+    # One block more than prefetch + 1: the block of step i is released by a
+    # message after step i ends, while the gate of block i + 1 + prefetch
+    # opens as step i ends.
+    assert peak <= prefetch + 2, peak
+    assert live_after == 0
+
+
+def test_without_prefetch_blocks_pile_up_on_the_cluster(client):
+    # The contrast that shows the tracker measures something.
+    n_blocks = 12
+    X = da.zeros((n_blocks * 10, N_FEATURES), chunks=(10, N_FEATURES)).map_blocks(tracked_block, dtype=float)
+    client.run(drain_live_events)
+    fit_blocks(SlowScaler(delay=0.05), X, prefetch=None)
+    peak, _ = _peak([e for events in client.run(drain_live_events).values() for e in events])
+    assert peak > 4, peak
+
+
+# -- faults -------------------------------------------------------------------
+
+
+def _fit_steps(dask_scheduler, name):
+    """(step, state, worker) of every task of fit layer ``name`` the scheduler knows."""
+    return [
+        (ts.key[1], ts.state, ts.processing_on.address if ts.processing_on else None)
+        for key, ts in dask_scheduler.tasks.items()
+        if isinstance(key, tuple) and key[0] == name
+    ]
+
+
+def test_worker_killed_mid_fit(tmp_path):
+    n_blocks, delay = 14, 0.12
+    X = da.random.default_rng(10).normal(size=(n_blocks * 30, N_FEATURES), chunks=(30, N_FEATURES))
+    y = X.map_blocks(linear_score, drop_axis=1, dtype=float)
+    slow_X = X.map_blocks(slow_block, delay=delay, log_dir=str(tmp_path), dtype=float)
+    expected = manual_loop(SGDRegressor(random_state=0), X, y)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster, Client(cluster) as client:
+        pids = client.run(os.getpid)
+        lazy = fit_blocks(SGDRegressor(random_state=0), slow_X, y, compute=False)
+        name = lazy.key[0]
+        future = client.compute(lazy)
+        deadline = time.monotonic() + 60
+        victim = None
+        while victim is None and time.monotonic() < deadline:
+            running = [(i, w) for i, state, w in client.run_on_scheduler(_fit_steps, name=name) if state == "processing"]
+            if running and running[0][0] >= 4:
+                victim = running[0][1]
+            time.sleep(0.02)
+        assert victim is not None, "the fit never reached step 4"
+        assert not future.done()
+        os.kill(pids[victim], signal.SIGKILL)
+        model = future.result(timeout=90)
+        assert_same_model(model, expected)
+        workers = client.scheduler_info()["workers"]
+        assert victim not in workers
+        client.wait_for_workers(2, timeout=30)  # the nanny restarted it
+    loads = [int(line) for log in tmp_path.iterdir() for line in log.read_text().split()]
+    assert sorted(set(loads)) == list(range(n_blocks))
+    # The lost block (at least) was loaded again.
+    assert len(loads) > n_blocks
