@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from dask.base import tokenize
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import get_scorer
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
@@ -102,7 +102,8 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
     random_state : None, int, RandomState or Generator
         Seed of the shuffles. With an int, ``fit`` is reproducible and a
         sequence of ``partial_fit`` calls is too, each call visiting its own
-        order (see :func:`call_seed`).
+        order (see :func:`call_seed`). The seed of a sequence of
+        ``partial_fit`` calls is drawn at its first call.
     epochs : int, default 1
         Passes over the data per ``fit`` or ``partial_fit`` call.
     prefetch : int or None, default 1
@@ -197,10 +198,9 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        try:
-            inner = get_tags(self.estimator)
-        except (AttributeError, TypeError, ValueError):
-            return tags  # not an estimator: fit says so
+        inner = _tags_of(self.estimator)
+        if inner is None:
+            return tags
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags = deepcopy(inner.classifier_tags)
         tags.regressor_tags = deepcopy(inner.regressor_tags)
@@ -240,7 +240,8 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         """
         check_incremental(self.estimator)
         start = clone(self.estimator)
-        fit_kwargs = self._with_classes(start, y, fit_kwargs)
+        self._check_call(start, y, fit_kwargs)
+        fit_kwargs = self._with_classes(start, _array_like(y), fit_kwargs)
         return self._fit(start, X, y, fit_kwargs, call=0)
 
     def partial_fit(self, X, y=None, **fit_kwargs):
@@ -269,9 +270,12 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         2
         """
         if self.__sklearn_is_fitted__():
-            return self._fit(self.estimator_, X, y, fit_kwargs, call=self.n_calls_)
-        check_incremental(self.estimator)
-        return self._fit(clone(self.estimator), X, y, fit_kwargs, call=0)
+            start, call = self.estimator_, self.n_calls_
+        else:
+            check_incremental(self.estimator)
+            start, call = clone(self.estimator), 0
+        self._check_call(start, y, fit_kwargs)
+        return self._fit(start, X, y, fit_kwargs, call=call)
 
     def lazy_fit(self, X, y=None, **fit_kwargs):
         """The graph of :meth:`fit`, not yet run: a ``Delayed`` fitted ``Incremental``.
@@ -294,7 +298,8 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         """
         check_incremental(self.estimator)
         start = clone(self.estimator)
-        fit_kwargs = self._with_classes(start, y, fit_kwargs)
+        self._check_call(start, y, fit_kwargs)
+        fit_kwargs = self._with_classes(start, _array_like(y), fit_kwargs)
         model, state = self._run(start, X, y, fit_kwargs, call=0, compute=False)
         template = clone(self)
         name = "incremental-" + tokenize(model.key, template, state)
@@ -306,22 +311,28 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         self.__dict__.update(state, estimator_=model)
         return self
 
-    def _run(self, start, X, y, fit_kwargs, *, call, compute):
-        if y is None and get_tags(start).target_tags.required:
-            raise ValueError(
-                f"{type(start).__name__} requires y to be passed, but the target y is None"
-            )
-        X, y = _array_like(X), _array_like(y)
+    @staticmethod
+    def _check_call(start, y, fit_kwargs):
+        """Refuse what fit_blocks would misread, before any work."""
+        tags = _tags_of(start)
+        if y is None and tags is not None and tags.target_tags.required:
+            raise ValueError(f"{type(start).__name__} requires y to be passed, but the target y is None")
         reserved = sorted(_FIT_OPTIONS.intersection(fit_kwargs))
         if reserved:
             raise TypeError(
                 f"{reserved[0]!r} is not an argument of {type(start).__name__}.partial_fit; "
                 f"set it on the wrapper: Incremental(..., {reserved[0]}=...) or use dask_incr.fit_blocks"
             )
+
+    def _run(self, start, X, y, fit_kwargs, *, call, compute):
+        X, y = _array_like(X), _array_like(y)
         shuffled = self.shuffle_blocks or self.shuffle_rows
         base_seed = None
         if shuffled:
-            base_seed = self.__dict__.get("_base_seed") if call else resolve_seed(self.random_state)
+            # A chain of partial_fit calls keeps the seed its first shuffled call drew.
+            base_seed = self.__dict__.get("_base_seed") if call else None
+            if base_seed is None:
+                base_seed = resolve_seed(self.random_state)
         seed = call_seed(base_seed, call) if shuffled else None
         n_blocks = row_blocks(X).n_blocks if dask.is_dask_collection(X) else 1
         order, _, _ = plan_order(
@@ -352,7 +363,7 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         if (
             y is None
             or "classes" in fit_kwargs
-            or not is_classifier(estimator)
+            or getattr(_tags_of(estimator), "estimator_type", None) != "classifier"
             or "classes" not in inspect.signature(estimator.partial_fit).parameters
             or (getattr(y, "ndim", 1) == 2 and y.shape[1] != 1)  # multi-output
         ):
@@ -519,6 +530,15 @@ def fitted_wrapper(template, estimator, state):
     wrapper = clone(template)  # the template may be shared by reference; never mutate it
     wrapper.__dict__.update(state, estimator_=estimator)
     return wrapper
+
+
+def _tags_of(estimator):
+    """scikit-learn tags of ``estimator``, or ``None`` for objects without any
+    (any object with ``partial_fit`` can be wrapped, not only scikit-learn's)."""
+    try:
+        return get_tags(estimator)
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 def _mixin_scoring(estimator):

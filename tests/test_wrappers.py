@@ -445,6 +445,35 @@ def test_fit_blocks_options_are_not_partial_fit_arguments(classification):
         Incremental(SGDClassifier()).fit(X, y, epochs=2)
 
 
+def test_any_object_with_partial_fit_can_be_wrapped():
+    class Counter:  # no scikit-learn base class, no tags
+        def partial_fit(self, X, y=None):
+            self.rows_ = getattr(self, "rows_", 0) + len(X)
+            return self
+
+        def predict(self, X):
+            return np.zeros(len(X))
+
+        def get_params(self, deep=True):
+            return {}
+
+        def set_params(self, **params):
+            return self
+
+    X = da.ones((10, 2), chunks=5)
+    wrapper = Incremental(Counter(), epochs=2).fit(X, da.ones(10, chunks=5))
+    assert wrapper.rows_ == 20 and not hasattr(wrapper, "score")
+    assert_array_equal(wrapper.predict(X).compute(), np.zeros(10))
+
+
+def test_shuffling_turned_on_between_partial_fit_calls(classification):
+    X, y = classification
+    clf = Incremental(SGDClassifier(random_state=0), shuffle_blocks=False).partial_fit(X, y, classes=[0, 1])
+    assert clf.seed_ is None
+    clf.set_params(shuffle_blocks=True, random_state=2).partial_fit(X, y)
+    assert clf.seed_ == call_seed(2, 1) and sorted(clf.order_) == list(range(X.numblocks[0]))
+
+
 def test_supervised_estimator_needs_y(classification):
     X, _ = classification
     with pytest.raises(ValueError, match="SGDClassifier requires y to be passed"):
