@@ -64,6 +64,8 @@ class Blocks:
     def node(self, i):
         """A task-spec node that evaluates to block ``i`` (whole rows)."""
         if self.data is not None:
+            if self.n_blocks == 1:  # the whole value: no slicing, any array-like
+                return TaskRef(self.data.key)
             start, stop = self.parts[i]
             return Task(None, slice_rows, TaskRef(self.data.key), start, stop)
         keys = self.parts[i]
@@ -77,12 +79,14 @@ def is_dask_collection_like(obj):
     return dask.is_dask_collection(obj)
 
 
-def row_blocks(data, label="X"):
+def row_blocks(data, label="X", *, optimize=True):
     """Split a dask Array, DataFrame or Series into its row blocks.
 
-    Arrays are pre-optimised (their keys stay, upstream work is fused);
-    dataframes are optimised with their own ``.optimize()`` and keys are read
-    from that same object, so they match its graph.
+    Arrays are pre-optimised (their keys stay, upstream work is fused) unless
+    ``optimize=False`` (:func:`align_blocks` optimises X, y and sample_weight
+    together, so work they share stays shared); dataframes are optimised with
+    their own ``.optimize()`` and keys are read from that same object, so they
+    match its graph.
 
     Examples
     --------
@@ -94,7 +98,8 @@ def row_blocks(data, label="X"):
     if isinstance(data, da.Array):
         if data.ndim == 0:
             raise ValueError(f"{label} must have at least one dimension, got a 0-d array")
-        (data,) = dask.optimize(data)
+        if optimize:
+            (data,) = dask.optimize(data)
         parts = [[row] if isinstance(row, tuple) else list(flatten(row)) for row in data.__dask_keys__()]
         return Blocks(label, data, parts, tuple(data.numblocks[1:]), tuple(data.chunks[0]))
     if isinstance(data, (dd.DataFrame, dd.Series)):
@@ -139,18 +144,40 @@ def align_blocks(X, y=None, sample_weight=None):
     >>> yb.sizes, wb
     ((3, 3), None)
     """
-    Xb = row_blocks(X, "X")
+    Xb = row_blocks(X, "X", optimize=False)
+    others = {"y": y, "sample_weight": sample_weight}
+    for label, value in others.items():
+        if value is not None:
+            others[label] = _realign(value, Xb, label)
+    # Optimise the arrays together: a task that X and y share (y computed from
+    # X, or both from one generator) is fused once, not once into each.
+    arrays = {label: v for label, v in [("X", Xb.collection), *others.items()] if isinstance(v, da.Array)}
+    optimized = dict(zip(arrays, dask.optimize(*arrays.values())))
+    if "X" in optimized:
+        Xb = row_blocks(optimized["X"], "X", optimize=False)
     aligned = [Xb]
-    for label, value in (("y", y), ("sample_weight", sample_weight)):
+    for label, value in others.items():
+        value = optimized.get(label, value)
         aligned.append(None if value is None else _align(value, Xb, label))
     return tuple(aligned)
 
 
-def _align(value, Xb, label):
+def _realign(value, Xb, label):
+    """Check y or sample_weight against X; rechunk a dask array to X's rows."""
     if isinstance(value, da.Array) and value.ndim == 0:
         raise ValueError(f"{label} must have at least one dimension, got a 0-d array")
     if label == "sample_weight" and getattr(value, "ndim", 1) != 1:
         raise ValueError(f"sample_weight must be 1-D, got {value.ndim} dimensions")
+    if isinstance(value, da.Array) and Xb.known_sizes and not any(map(math.isnan, value.chunks[0])):
+        if value.shape[0] != sum(Xb.sizes):
+            raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {value.shape[0]}")
+        if tuple(value.chunks[0]) != tuple(Xb.sizes):
+            value = value.rechunk({0: Xb.sizes})
+    return value
+
+
+def _align(value, Xb, label):
+    """The row blocks of y or sample_weight, matching X's."""
     if not dask.is_dask_collection(value):
         rows = _n_rows(value)
         if rows is None:
@@ -164,12 +191,7 @@ def _align(value, Xb, label):
         if rows != sum(Xb.sizes):
             raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {rows}")
         return split_like(value, Xb.sizes, label)
-    if isinstance(value, da.Array) and Xb.known_sizes and not any(map(math.isnan, value.chunks[0])):
-        if value.shape[0] != sum(Xb.sizes):
-            raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {value.shape[0]}")
-        if tuple(value.chunks[0]) != tuple(Xb.sizes):
-            value = value.rechunk({0: Xb.sizes})
-    blocks = row_blocks(value, label)
+    blocks = row_blocks(value, label, optimize=False)
     if blocks.n_blocks != Xb.n_blocks:
         raise ValueError(
             f"X has {Xb.n_blocks} row blocks but {label} has {blocks.n_blocks}, and they "

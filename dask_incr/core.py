@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dask
+import dask.array as da
 import numpy as np
 from dask.base import tokenize
 from dask.delayed import Delayed
@@ -12,7 +15,7 @@ from .graph import build_chain
 from .orders import block_order, resolve_seed, row_seeds
 from .steps import partial_fit_step
 
-__all__ = ["fit_blocks", "check_incremental", "plan_order", "compute_with_progress"]
+__all__ = ["fit_blocks", "plan_fit", "FitPlan", "check_incremental", "plan_order", "compute_with_progress"]
 
 DEFAULT_PREFETCH = 1
 
@@ -65,6 +68,88 @@ def plan_order(n_blocks, *, shuffle_blocks=False, shuffle_rows=False, epochs=1, 
 
 def _in_memory(X):
     return not dask.is_dask_collection(X)
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """What a fit will do, before it runs.
+
+    Attributes
+    ----------
+    order : list of int
+        The block each step visits.
+    row_seeds : list of int or None
+        Per-step seeds of the in-block row shuffle (``None``: rows in order).
+    seed : int or None
+        The seed that reproduces ``order`` and ``row_seeds``
+        (``None`` when nothing is shuffled).
+    result : Delayed
+        The fitted model; its key is the last step ``(fit-<token>, len(order) - 1)``.
+    """
+
+    order: list
+    row_seeds: list | None
+    seed: int | None
+    result: Delayed
+
+
+def plan_fit(
+    estimator,
+    X,
+    y=None,
+    *,
+    sample_weight=None,
+    shuffle_blocks=False,
+    shuffle_rows=False,
+    epochs=1,
+    random_state=None,
+    prefetch=DEFAULT_PREFETCH,
+    **fit_kwargs,
+):
+    """Validate the inputs and build the fit, without running it.
+
+    Takes the arguments of :func:`fit_blocks` and returns a :class:`FitPlan`;
+    ``fit_blocks`` computes its ``result``. Raises before any compute on bad
+    input.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X = da.ones((30, 2), chunks=10)
+    >>> plan = plan_fit(StandardScaler(), X, epochs=2, shuffle_blocks=True, random_state=0)
+    >>> len(plan.order), sorted(plan.order[:3]), plan.seed
+    (6, [0, 1, 2], 0)
+    >>> int(plan.result.compute().n_samples_seen_)
+    60
+    """
+    check_incremental(estimator)
+    if _in_memory(X):
+        rows = _memory_rows(X)
+        Xb = split_like(X, (rows,), "X")
+        _, yb, wb = align_blocks(_one_block_view(rows), y, sample_weight)
+    else:
+        Xb, yb, wb = align_blocks(X, y, sample_weight)
+    if Xb.known_sizes and sum(Xb.sizes) == 0:
+        raise ValueError("X has no rows to fit")
+    order, seeds, seed = plan_order(
+        Xb.n_blocks, shuffle_blocks=shuffle_blocks, shuffle_rows=shuffle_rows, epochs=epochs, random_state=random_state
+    )
+    inputs = [tuple(b.node(i) if b is not None else None for b in (Xb, yb, wb)) for i in order]
+    sources = [(b.collection, b.data) if b is not None else None for b in (Xb, yb, wb)]
+    dependencies = [d for source in sources if source is not None for d in source if d is not None]
+    name = "fit-" + tokenize(estimator, sources, order, seeds, fit_kwargs, prefetch, partial_fit_step)
+    graph, key = build_chain(
+        estimator,
+        inputs,
+        name=name,
+        fit_kwargs=fit_kwargs,
+        dependencies=dependencies,
+        blocks=order,
+        row_seeds=seeds,
+        prefetch=prefetch,
+    )
+    return FitPlan(order, seeds, seed, Delayed(key, graph, layer=name))
 
 
 def fit_blocks(
@@ -120,6 +205,10 @@ def fit_blocks(
     estimator or Delayed
         A fitted copy of ``estimator``.
 
+    See Also
+    --------
+    plan_fit : the same fit, with its order, before it runs.
+
     Examples
     --------
     >>> import dask.array as da
@@ -133,41 +222,24 @@ def fit_blocks(
     >>> lazy.key[1]  # one step per block: keys (fit-<token>, 0..3)
     3
     """
-    check_incremental(estimator)
-    if _in_memory(X):
-        rows = _memory_rows(X)
-        Xb = split_like(X, (rows,), "X")
-        _, yb, wb = align_blocks(_one_block_view(X, rows), y, sample_weight)
-    else:
-        Xb, yb, wb = align_blocks(X, y, sample_weight)
-    if Xb.known_sizes and sum(Xb.sizes) == 0:
-        raise ValueError("X has no rows to fit")
-    order, seeds, seed = plan_order(
-        Xb.n_blocks, shuffle_blocks=shuffle_blocks, shuffle_rows=shuffle_rows, epochs=epochs, random_state=random_state
-    )
-    inputs = [tuple(b.node(i) if b is not None else None for b in (Xb, yb, wb)) for i in order]
-    dependencies = [d for b in (Xb, yb, wb) if b is not None for d in (b.collection, b.data) if d is not None]
-    name = "fit-" + tokenize(
-        estimator, Xb.collection, Xb.data, yb and (yb.collection, yb.data), wb and (wb.collection, wb.data),
-        order, seeds, fit_kwargs, prefetch, partial_fit_step,
-    )
-    graph, key = build_chain(
+    plan = plan_fit(
         estimator,
-        inputs,
-        name=name,
-        fit_kwargs=fit_kwargs,
-        dependencies=dependencies,
-        blocks=order,
-        row_seeds=seeds,
+        X,
+        y,
+        sample_weight=sample_weight,
+        shuffle_blocks=shuffle_blocks,
+        shuffle_rows=shuffle_rows,
+        epochs=epochs,
+        random_state=random_state,
         prefetch=prefetch,
+        **fit_kwargs,
     )
-    result = Delayed(key, graph, layer=name)
     if not compute:
-        return result
-    if _in_memory(X) and not any(dask.is_dask_collection(v) for v in (y, sample_weight)):
+        return plan.result
+    if not any(dask.is_dask_collection(v) for v in (X, y, sample_weight, *fit_kwargs.values())):
         # Nothing to load: fit in this process whatever the default scheduler.
-        return compute_with_progress(result, progress, scheduler="sync")
-    return compute_with_progress(result, progress)
+        return compute_with_progress(plan.result, progress, scheduler="sync")
+    return compute_with_progress(plan.result, progress)
 
 
 def _memory_rows(X):
@@ -180,10 +252,8 @@ def _memory_rows(X):
     return shape[0]
 
 
-def _one_block_view(X, rows):
+def _one_block_view(rows):
     """A stand-in dask array with X's single row block, to align y against."""
-    import dask.array as da
-
     return da.empty((rows,), chunks=rows)
 
 

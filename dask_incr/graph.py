@@ -22,7 +22,7 @@ import toolz
 from dask.base import tokenize
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
-from dask.task_spec import Alias, DataNode, GraphNode, Task, TaskRef
+from dask.task_spec import Alias, GraphNode, Task, TaskRef
 from dask.utils import ensure_dict
 
 # The one private dask import: turns legacy tuple tasks and raw values of an

@@ -26,8 +26,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .blocks import row_blocks
-from .core import check_incremental, fit_blocks, plan_order
+from .core import check_incremental, compute_with_progress, fit_blocks, plan_fit
 from .orders import resolve_seed
 
 __all__ = ["Incremental", "call_seed", "fitted_wrapper", "apply_block", "apply_partition"]
@@ -334,15 +333,7 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
             if base_seed is None:
                 base_seed = resolve_seed(self.random_state)
         seed = call_seed(base_seed, call) if shuffled else None
-        n_blocks = row_blocks(X).n_blocks if dask.is_dask_collection(X) else 1
-        order, _, _ = plan_order(
-            n_blocks,
-            shuffle_blocks=self.shuffle_blocks,
-            shuffle_rows=self.shuffle_rows,
-            epochs=self.epochs,
-            random_state=seed,
-        )
-        model = fit_blocks(
+        plan = plan_fit(
             start,
             X,
             y,
@@ -351,9 +342,10 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
             epochs=self.epochs,
             random_state=seed,
             prefetch=self.prefetch,
-            compute=compute,
             **fit_kwargs,
         )
+        order = plan.order
+        model = compute_with_progress(plan.result) if compute else plan.result
         state = {"order_": order, "seed_": seed, "n_calls_": call + 1, "_base_seed": base_seed}
         return model, state
 

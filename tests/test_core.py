@@ -1,8 +1,6 @@
 """fit_blocks: equal to the manual loop for every layout, and clear on bad input."""
 
-import copy
 import pickle
-import warnings
 
 import dask
 import dask.array as da
