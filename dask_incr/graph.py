@@ -100,7 +100,7 @@ def build_chain(
     >>> graph, key = build_chain(SGDRegressor(), inputs, name="fit-demo", dependencies=[X, y])
     >>> key
     ('fit-demo', 1)
-    >>> sorted(graph.dependencies[("fit-demo", 1)], key=str)
+    >>> sorted(graph.layers["fit-demo"][key].dependencies, key=str)
     [('arange-...', 0), ('fit-demo', 0), ('ones_like-...', 0, 0)]
     >>> Delayed(key, graph, layer="fit-demo").compute().coef_.shape
     (2,)
