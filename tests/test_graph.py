@@ -1,0 +1,213 @@
+"""The chain graph: keys, dependencies, tokens, prefetch gating, epochs re-reading."""
+
+import threading
+import time
+import weakref
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+from conftest import assert_same_model, manual_fit
+from dask.delayed import Delayed
+from dask.task_spec import DataNode, Task
+from sklearn.linear_model import SGDClassifier, SGDRegressor
+
+from dask_incr import build_chain, fit_blocks, plan_fit
+
+
+def test_private_dask_api():
+    """graph.py's one private import: fails loudly if dask changes it."""
+    from dask._task_spec import convert_legacy_graph
+
+    graph = convert_legacy_graph({"a": 1, "b": (sum, ["a", 2])})
+    assert isinstance(graph["a"], DataNode)
+    assert isinstance(graph["b"], Task) and graph["b"].dependencies == {"a"}
+    assert dask.get(graph, "b") == 3
+
+
+def _chain(X, y, **kwargs):
+    return fit_blocks(SGDRegressor(random_state=0), X, y, compute=False, **kwargs)
+
+
+def test_keys_and_dependencies_of_the_plain_chain():
+    X = da.random.default_rng(0).normal(size=(50, 3), chunks=(10, 2))
+    y = da.arange(50.0, chunks=10)
+    plan = plan_fit(SGDRegressor(), X, y, shuffle_blocks=True, random_state=1, prefetch=None)
+    lazy = plan.result
+    name = lazy.key[0]
+    assert name.startswith("fit-") and lazy.key == (name, 4)
+    layer = lazy.dask.layers[name]
+    assert {k for k in layer if k[0] == name} == {(name, i) for i in range(5)}
+    (Xo, yo) = dask.optimize(X, y)
+    for i, block in enumerate(plan.order):
+        expected = {(Xo.name, block, 0), (Xo.name, block, 1), (yo.name, block)}
+        if i:
+            expected.add((name, i - 1))
+        assert layer[(name, i)].dependencies == expected
+    # The input collections are the layer's dependencies, not copied into it.
+    assert lazy.dask.dependencies[name] == set(Xo.__dask_layers__()) | set(yo.__dask_layers__())
+
+
+def test_token_is_deterministic_and_changes_with_every_input():
+    X = da.ones((40, 2), chunks=10)
+    y = da.zeros(40, chunks=10)
+    base = _chain(X, y).key
+    assert _chain(X, y).key == base
+    variants = [
+        fit_blocks(SGDRegressor(random_state=1), X, y, compute=False),  # estimator params
+        _chain(X + 1, y),  # data
+        _chain(X, y + 1),
+        _chain(X, y, shuffle_blocks=True, random_state=0),  # order
+        _chain(X, y, epochs=2),
+        _chain(X, y, shuffle_rows=True, random_state=0),
+        _chain(X, y, sample_weight=da.ones(40, chunks=10)),
+        fit_blocks(SGDRegressor(random_state=0), X, y, compute=False, coef_init=np.ones(2)),  # kwargs
+        _chain(X, y, prefetch=2),
+    ]
+    names = [v.key[0] for v in variants]
+    assert base[0] not in names and len(set(names)) == len(names)
+
+
+def test_prefetch_gates_root_copies_on_an_earlier_model_step():
+    X = da.random.default_rng(0).normal(size=(60, 2), chunks=10)
+    y = X[:, 0]
+    lazy = _chain(X, y, prefetch=1)
+    name = lazy.key[0]
+    token = name.split("-", 1)[1]
+    layer = lazy.dask.layers[name]
+    signals = {k for k in layer if k[0] == f"prefetch-{token}"}
+    assert signals == {(f"prefetch-{token}", j) for j in range(4)}  # steps 2..5 wait on 0..3
+    for (_, j) in signals:
+        assert layer[(f"prefetch-{token}", j)].dependencies == {(name, j)}
+    # Every root among step i's private tasks waits on signal i - 2.
+    for i in range(2, 6):
+        step_copies = {k for k in layer if k[0] not in (name, f"prefetch-{token}") and k[1] == i}
+        roots = {k for k in step_copies if not (layer[k].dependencies & step_copies)}
+        assert roots and all((f"prefetch-{token}", i - 2) in layer[k].dependencies for k in roots)
+    assert_same_model(lazy.compute(), manual_fit(SGDRegressor(random_state=0), X, y))
+
+
+def test_shared_and_persisted_inputs_are_not_copied():
+    data = np.arange(40.0).reshape(20, 2)
+    X = da.from_array(data, chunks=5)  # slices of one shared array
+    lazy = fit_blocks(SGDRegressor(random_state=0), X, X[:, 0], prefetch=1, epochs=2, compute=False)
+    shared = [k for k, v in dict(lazy.dask).items() if isinstance(v, DataNode) and v.value is data]
+    assert len(shared) <= 1, "the shared source array must stay one task"
+
+    persisted = X.persist()
+    lazy = fit_blocks(SGDRegressor(random_state=0), persisted, persisted[:, 0].persist(), prefetch=1, compute=False)
+    layer = lazy.dask.layers[lazy.key[0]]
+    assert set(layer) == {(lazy.key[0], i) for i in range(4)}, "persisted blocks are used where they are"
+
+
+def test_model_can_be_a_delayed_or_a_key_and_is_never_changed():
+    X, y = da.ones((20, 2), chunks=5), da.arange(20.0, chunks=5)
+    (Xo, yo) = dask.optimize(X, y)
+    start = SGDRegressor(random_state=0)
+    inputs = [((Xo.name, i, 0), (yo.name, i), None) for i in range(4)]
+    graph, key = build_chain(dask.delayed(start), inputs, dependencies=[Xo, yo])
+    model = Delayed(key, graph, layer=key[0]).compute()
+    assert not hasattr(start, "coef_")
+    assert_same_model(model, manual_fit(SGDRegressor(random_state=0), X, y))
+    with pytest.raises(ValueError, match="at least one step"):
+        build_chain(start, [])
+    with pytest.raises(ValueError, match="one entry per step"):
+        build_chain(start, inputs, blocks=[0])
+
+
+def test_visualize_draws_the_chain(tmp_path):
+    pytest.importorskip("graphviz")
+    from dask.dot import to_graphviz
+
+    X = da.random.default_rng(0).normal(size=(40, 2), chunks=10)
+    lazy = _chain(X, X[:, 0])
+    source = to_graphviz(dict(lazy.dask)).source
+    assert source.count('label=fit') == 4 and "prefetch" in source
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz's dot program is absent: the picture is built but not rendered")
+    dask.visualize(lazy, filename=str(tmp_path / "chain.png"))
+    assert (tmp_path / "chain.png").stat().st_size > 1000
+
+
+# --- bounded memory: count the blocks alive at once ------------------------------------
+
+
+class LiveBlocks:
+    """Counts the blocks a loader made that are still alive."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.live = self.peak = self.loads = 0
+
+    def load(self, block, seed):
+        data = np.random.default_rng(seed).normal(size=(50, 3))
+        with self.lock:
+            self.live += 1
+            self.loads += 1
+            self.peak = max(self.peak, self.live)
+        weakref.finalize(data, self._release)
+        return data
+
+    def _release(self):
+        with self.lock:
+            self.live -= 1
+
+
+class SlowLearner:
+    """An incremental learner slower than the loader."""
+
+    def partial_fit(self, X, y=None):
+        time.sleep(0.01)
+        self.total_ = getattr(self, "total_", 0.0) + float(np.sum(X))
+        return self
+
+
+def tracked_array(counter, n_blocks):
+    blocks = [
+        da.from_delayed(dask.delayed(counter.load, pure=False)(i, i), shape=(50, 3), dtype=float)
+        for i in range(n_blocks)
+    ]
+    return da.concatenate(blocks)
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, 2])
+def test_prefetch_bounds_blocks_in_memory_on_threads(prefetch):
+    counter = LiveBlocks()
+    X = tracked_array(counter, 30)
+    with dask.config.set(scheduler="threads", num_workers=4):
+        model = fit_blocks(SlowLearner(), X, prefetch=prefetch)
+    assert counter.loads == 30
+    assert counter.peak <= prefetch + 1, f"{counter.peak} blocks alive at once"
+    assert model.total_ == pytest.approx(sum(np.random.default_rng(i).normal(size=(50, 3)).sum() for i in range(30)))
+
+
+def test_unbounded_prefetch_loads_far_ahead():
+    """The counter can fail: without gating, idle threads run ahead of the chain."""
+    counter = LiveBlocks()
+    X = tracked_array(counter, 30)
+    with dask.config.set(scheduler="threads", num_workers=4):
+        fit_blocks(SlowLearner(), X, prefetch=None)
+    assert counter.peak > 3
+
+
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_epochs_reload_blocks_instead_of_keeping_them(epochs):
+    counter = LiveBlocks()
+    X = tracked_array(counter, 10)
+    with dask.config.set(scheduler="threads", num_workers=4):
+        fit_blocks(SlowLearner(), X, epochs=epochs, shuffle_blocks=True, random_state=0, prefetch=1)
+    assert counter.loads == 10 * epochs, "each epoch reads its blocks again"
+    assert counter.peak <= 2, "blocks held at once do not grow with epochs"
+
+
+def test_epochs_equal_the_loop_over_the_planned_order(scheduler):
+    X = da.random.default_rng(3).normal(size=(80, 4), chunks=(20, 2))
+    y = (X[:, 0] > 0).astype(int)
+    plan = plan_fit(SGDClassifier(random_state=0), X, y, epochs=3, shuffle_blocks=True, random_state=7, classes=[0, 1])
+    assert len(plan.order) == 12 and all(sorted(plan.order[e * 4 : e * 4 + 4]) == [0, 1, 2, 3] for e in range(3))
+    assert len({tuple(plan.order[e * 4 : e * 4 + 4]) for e in range(3)}) > 1, "epochs draw their own permutation"
+    expected = manual_fit(SGDClassifier(random_state=0), X, y, order=plan.order, classes=[0, 1])
+    assert_same_model(plan.result.compute(), expected)
