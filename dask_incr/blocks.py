@@ -149,10 +149,13 @@ def align_blocks(X, y=None, sample_weight=None):
     for label, value in others.items():
         if value is not None:
             others[label] = _realign(value, Xb, label)
-    # Optimise the arrays together: a task that X and y share (y computed from
-    # X, or both from one generator) is fused once, not once into each.
     arrays = {label: v for label, v in [("X", Xb.collection), *others.items()] if isinstance(v, da.Array)}
-    optimized = dict(zip(arrays, dask.optimize(*arrays.values())))
+    # Fusing one array's per-block chains saves tasks. Between several arrays,
+    # dask's fusion would inline a task they share (y computed from X, or both
+    # from one generator) into each of them and run it twice per block, so
+    # then they are only culled.
+    with dask.config.set({"optimization.fuse.active": len(arrays) == 1}):
+        optimized = dict(zip(arrays, dask.optimize(*arrays.values())))
     if "X" in optimized:
         Xb = row_blocks(optimized["X"], "X", optimize=False)
     aligned = [Xb]

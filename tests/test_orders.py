@@ -1,0 +1,98 @@
+"""Orders: pure, reproducible block orders and row seeds."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dask_incr.orders import block_order, resolve_seed, row_permutation, row_seeds
+
+
+@given(n=st.integers(0, 30), epochs=st.integers(1, 5), seed=st.integers(0, 2**63), shuffle=st.booleans())
+def test_each_epoch_visits_every_block_once(n, epochs, seed, shuffle):
+    order = block_order(n, shuffle=shuffle, epochs=epochs, random_state=seed)
+    assert len(order) == n * epochs
+    for e in range(epochs):
+        assert sorted(order[e * n : (e + 1) * n]) == list(range(n))
+    if not shuffle:
+        assert order == list(range(n)) * epochs
+    assert order == block_order(n, shuffle=shuffle, epochs=epochs, random_state=seed)
+
+
+def test_epochs_draw_different_permutations():
+    order = block_order(10, shuffle=True, epochs=4, random_state=0)
+    epochs = {tuple(order[i : i + 10]) for i in range(0, 40, 10)}
+    assert len(epochs) == 4
+    # More epochs extend the sequence: the first epochs do not change.
+    assert block_order(10, shuffle=True, epochs=6, random_state=0)[:40] == order
+
+
+def test_seeds_give_different_orders_and_none_draws_fresh_entropy():
+    assert block_order(20, shuffle=True, random_state=1) != block_order(20, shuffle=True, random_state=2)
+    assert block_order(20, shuffle=True) != block_order(20, shuffle=True)
+
+
+def test_random_state_objects_follow_scikit_learn_conventions():
+    rs = np.random.RandomState(0)
+    first, second = resolve_seed(rs), resolve_seed(rs)
+    assert first != second, "a RandomState advances"
+    assert resolve_seed(np.random.RandomState(0)) == first
+    gen_seed = resolve_seed(np.random.default_rng(5))
+    assert gen_seed == resolve_seed(np.random.default_rng(5))
+    assert block_order(8, shuffle=True, random_state=np.random.RandomState(0)) == block_order(
+        8, shuffle=True, random_state=first
+    )
+
+
+@pytest.mark.parametrize(
+    "bad, error",
+    [("seed", TypeError), (1.5, TypeError), (True, TypeError), (-1, ValueError)],
+)
+def test_bad_random_state(bad, error):
+    with pytest.raises(error, match="random_state"):
+        resolve_seed(bad)
+
+
+def test_bad_counts():
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        block_order(3, epochs=0)
+    with pytest.raises(TypeError, match="n_blocks must be an integer"):
+        block_order(2.0)
+
+
+def test_row_seeds_are_independent_of_block_shuffling():
+    seeds = row_seeds(6, random_state=3)
+    assert len(set(seeds)) == 6 and seeds == row_seeds(6, random_state=3)
+    assert row_seeds(4, random_state=3) == seeds[:4]
+    perm = row_permutation(10, seeds[0])
+    assert sorted(perm.tolist()) == list(range(10))
+    assert perm.tolist() != row_permutation(10, seeds[1]).tolist()
+
+
+def test_same_seed_same_order_in_fresh_processes():
+    code = (
+        "from dask_incr import block_order, row_seeds;"
+        "print(block_order(50, shuffle=True, epochs=3, random_state=123), row_seeds(5, random_state=123))"
+    )
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)}
+    assert len(outputs) == 1
+    assert outputs.pop().strip() == str(block_order(50, shuffle=True, epochs=3, random_state=123)) + " " + str(
+        row_seeds(5, random_state=123)
+    )
+
+
+def test_same_seed_same_model_in_fresh_processes():
+    code = (
+        "import dask.array as da, hashlib;"
+        "from sklearn.linear_model import SGDRegressor;"
+        "from dask_incr import fit_blocks;"
+        "X = da.random.default_rng(0).normal(size=(200, 3), chunks=20);"
+        "m = fit_blocks(SGDRegressor(random_state=0), X, X.sum(axis=1), shuffle_blocks=True,"
+        " shuffle_rows=True, epochs=2, random_state=9);"
+        "print(hashlib.sha256(m.coef_.tobytes() + m.intercept_.tobytes()).hexdigest())"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and len(runs[0].strip()) == 64
