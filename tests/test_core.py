@@ -284,3 +284,17 @@ def test_bad_input_is_refused_before_compute(estimator, X, y, kwargs, error, mes
     assert pickle.dumps(estimator) == before_estimator
     for old, new in zip(before_data, inputs):
         np.testing.assert_array_equal(old, new)
+
+
+def test_small_remainder_block_landing_first_names_the_block():
+    """MiniBatchKMeans needs n_clusters rows on its first call: the error says where."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    X = da.random.default_rng(0).normal(size=(31, 2), chunks=10)  # blocks of 10, 10, 10, 1
+    seed = next(s for s in range(100) if plan_order(4, shuffle_blocks=True, random_state=s)[0][0] == 3)
+    with pytest.raises(ValueError, match=r"n_samples=1 should be >= n_clusters=2.*step 0 \(block 3\)"):
+        fit_blocks(MiniBatchKMeans(n_clusters=2, n_init=1, random_state=0), X, shuffle_blocks=True, random_state=seed)
+    # The documented remedy: fold the remainder into the previous block.
+    X_fixed = X.rechunk({0: (10, 10, 11)})
+    model = fit_blocks(MiniBatchKMeans(n_clusters=2, n_init=1, random_state=0), X_fixed, shuffle_blocks=True, random_state=seed)
+    assert model.cluster_centers_.shape == (2, 2)
