@@ -19,7 +19,7 @@ import numpy as np
 from dask.sizeof import sizeof
 from sklearn.base import BaseEstimator
 
-__all__ = ["estimator_sizeof", "MAX_DEPTH", "MAX_OBJECTS"]
+__all__ = ["MAX_DEPTH", "MAX_OBJECTS", "estimator_sizeof"]
 
 #: How deep the walk goes through attributes, containers and nested estimators.
 MAX_DEPTH = 8

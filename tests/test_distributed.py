@@ -16,12 +16,14 @@ import time
 import weakref
 
 import dask
-import dask.diagnostics
 import dask.array as da
 import dask.dataframe as dd
+import dask.diagnostics
+import distributed
 import numpy as np
 import pytest
 from dask.delayed import Delayed
+from distributed import Client, LocalCluster, wait
 from sklearn.base import BaseEstimator
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.linear_model import SGDClassifier, SGDRegressor
@@ -30,14 +32,11 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-distributed = pytest.importorskip("distributed")
-from distributed import Client, LocalCluster, wait  # noqa: E402
-
-import dask_incr  # noqa: E402
-import dask_incr.sizeof  # noqa: E402
-from dask_incr import build_chain, fit_blocks  # noqa: E402
-from dask_incr.core import plan_order  # noqa: E402
-from dask_incr.orders import row_permutation  # noqa: E402
+import dask_incr
+import dask_incr.sizeof
+from dask_incr import build_chain, fit_blocks
+from dask_incr.core import plan_order
+from dask_incr.orders import row_permutation
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
