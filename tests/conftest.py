@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 # scikit-learn's first-call costs make per-example timing noisy).
 settings.register_profile(
     "ci",
-    max_examples=25,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=True,
