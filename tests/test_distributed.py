@@ -373,6 +373,30 @@ def test_lazy_blocks_load_near_the_model(client):
     assert_same_model(model, manual_loop(mlp, X, y))
 
 
+# Evaluated on a worker with builtin ``eval``: a helper from this module would
+# import this module, and with it dask_incr, on the worker.
+WORKER_HAS_DASK_INCR = "'dask_incr' in __import__('sys').modules"
+WORKER_ESTIMATOR_SIZEOF = (
+    "__import__('dask.sizeof').sizeof.sizeof.dispatch("
+    "__import__('sklearn.linear_model').linear_model.SGDRegressor).__qualname__"
+)
+
+
+def test_workers_register_sizeof_when_they_run_a_step():
+    # A fresh worker knows nothing of dask_incr until it unpickles a fit step;
+    # importing dask_incr then registers the estimator sizeof there.
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster, Client(cluster, set_as_default=False) as fresh:
+        assert list(fresh.run(eval, WORKER_HAS_DASK_INCR).values()) == [False]
+        X = da.random.default_rng(15).normal(size=(40, N_FEATURES), chunks=10)
+        lazy = fit_blocks(SGDRegressor(random_state=0), X, X[:, 0], compute=False)
+        model = fresh.compute(lazy).result(timeout=60)
+        assert list(fresh.run(eval, WORKER_HAS_DASK_INCR).values()) == [True]
+        assert list(fresh.run(eval, WORKER_ESTIMATOR_SIZEOF).values()) == ["estimator_sizeof"]
+    assert model.coef_.shape == (N_FEATURES,)
+
+
 def test_workers_report_honest_model_sizes(client):
     X, _, y = make_data(seed=6)
     lazy = fit_blocks(MLPRegressor(hidden_layer_sizes=(300,), random_state=0), X, y, compute=False)
