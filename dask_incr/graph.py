@@ -255,7 +255,7 @@ def _localize(step_inputs, blocks, graph, token, name, prefetch, layer):
                 roots.update(node.dependencies if isinstance(node, GraphNode) else (node.key,))
     private = _private_keys(graph, roots_by_block)
     private_roots = {
-        block: [k for k in keys if not graph[k].dependencies.intersection(keys)]
+        block: {k for k in keys if not graph[k].dependencies.intersection(keys)}
         for block, keys in ((b, set(ks)) for b, ks in private.items())
     }
     localized = []
@@ -265,15 +265,19 @@ def _localize(step_inputs, blocks, graph, token, name, prefetch, layer):
             localized.append(inputs)
             continue
         subs = {key: _renamed(key, token, i) for key in keys}
-        for key in keys:
-            layer[subs[key]] = graph[key].substitute(subs, key=subs[key])
         wait_for = i - 1 - prefetch if prefetch is not None else -1
+        signal = None
         if wait_for >= 0:
-            signal = (f"prefetch-{token}", wait_for)
-            layer[signal] = Task(signal, model_done, TaskRef((name, wait_for)))
-            for key in private_roots[block]:
-                node = graph[key]
-                inner = TaskRef(node.target) if isinstance(node, Alias) else node.substitute(subs)
-                layer[subs[key]] = Task(subs[key], gated, inner, TaskRef(signal))
+            signal = TaskRef((f"prefetch-{token}", wait_for))
+            layer[signal.key] = Task(signal.key, model_done, TaskRef((name, wait_for)))
+        roots = private_roots[block]
+        for key in keys:
+            node = graph[key]
+            if signal is not None and key in roots:
+                # A root depends on nothing private, so it needs no substitution.
+                inner = TaskRef(node.target) if isinstance(node, Alias) else node
+                layer[subs[key]] = Task(subs[key], gated, inner, signal)
+            else:
+                layer[subs[key]] = node.substitute(subs, key=subs[key])
         localized.append(tuple(None if n is None else n.substitute(subs) for n in inputs))
     return localized
