@@ -8,6 +8,7 @@ steps of the chain when graphviz's ``dot`` is installed.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import time
 
@@ -27,6 +28,18 @@ def make_data(n_blocks, rows_per_block, n_features, seed):
     noise = rng.normal(scale=0.5, size=X.shape[0], chunks=rows_per_block)
     y = ((X @ w + noise) > 0).astype(int)
     return X, y
+
+
+def picture_tools_missing():
+    """Why the chain cannot be drawn here, or ``None`` when it can."""
+    if importlib.util.find_spec("graphviz") is None:
+        return "the `graphviz` Python package is missing; `pip install graphviz`"
+    if shutil.which("dot") is None:
+        return (
+            "graphviz's `dot` program is not installed; install it with `apt-get install graphviz` "
+            "(Debian/Ubuntu), `brew install graphviz` (macOS) or `conda install graphviz`"
+        )
+    return None
 
 
 def main(argv=None):
@@ -52,17 +65,12 @@ def main(argv=None):
     X_test, y_test = dask.compute(X_test, y_test)
     print(f"accuracy on held-out data: {model.score(X_test, y_test):.3f}")
 
-    if shutil.which("dot") is None:
-        print("graphviz's `dot` is not installed, so the chain is not drawn; "
-              "install it with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
-              "or `conda install graphviz`, plus `pip install graphviz`")
+    missing = picture_tools_missing()
+    if missing:
+        print(f"the chain is not drawn: {missing}")
         return
-    try:
-        lazy = fit_blocks(estimator, X[: 4 * args.rows], y[: 4 * args.rows], classes=[0, 1], compute=False)
-        dask.visualize(lazy, filename=args.picture)
-    except ImportError as error:
-        print(f"cannot draw the chain: {error}; `pip install graphviz`")
-        return
+    lazy = fit_blocks(estimator, X[: 4 * args.rows], y[: 4 * args.rows], classes=[0, 1], compute=False)
+    dask.visualize(lazy, filename=args.picture)
     print(f"the chain of the first 4 steps is drawn in {args.picture}")
 
 
