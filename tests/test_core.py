@@ -298,3 +298,20 @@ def test_small_remainder_block_landing_first_names_the_block():
     X_fixed = X.rechunk({0: (10, 10, 11)})
     model = fit_blocks(MiniBatchKMeans(n_clusters=2, n_init=1, random_state=0), X_fixed, shuffle_blocks=True, random_state=seed)
     assert model.cluster_centers_.shape == (2, 2)
+
+
+def test_garbage_collector_is_restored_after_building():
+    import gc
+
+    X = da.ones((20, 2), chunks=5)
+    fit_blocks(SGDRegressor(), X, X[:, 0], compute=False)
+    assert gc.isenabled()
+    with pytest.raises(TypeError):
+        fit_blocks(SGDRegressor(), X, X[:, 0], epochs=1.5, compute=False)
+    assert gc.isenabled(), "a refused input must not leave the collector off"
+    gc.disable()
+    try:
+        fit_blocks(SGDRegressor(), X, X[:, 0], compute=False)
+        assert not gc.isenabled(), "a caller's choice to disable it is kept"
+    finally:
+        gc.enable()
