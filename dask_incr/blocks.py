@@ -149,18 +149,14 @@ def align_blocks(X, y=None, sample_weight=None):
     for label, value in others.items():
         if value is not None:
             others[label] = _realign(value, Xb, label)
-    arrays = {label: v for label, v in [("X", Xb.collection), *others.items()] if isinstance(v, da.Array)}
-    # Fusing one array's per-block chains saves tasks. Between several arrays,
-    # dask's fusion would inline a task they share (y computed from X, or both
-    # from one generator) into each of them and run it twice per block, so
-    # then they are only culled.
-    with dask.config.set({"optimization.fuse.active": len(arrays) == 1}):
-        optimized = dict(zip(arrays, dask.optimize(*arrays.values())))
-    if "X" in optimized:
-        Xb = row_blocks(optimized["X"], "X", optimize=False)
+    if isinstance(X, da.Array) and not any(isinstance(v, da.Array) for v in others.values()):
+        # Fusing X's per-block chains saves tasks at run time. Between several
+        # arrays dask's fusion would inline a task they share (y computed from
+        # X, or both from one generator) into each and run it twice per block;
+        # unfused, optimising only culls, which the graph builder does anyway.
+        Xb = row_blocks(X, "X", optimize=True)
     aligned = [Xb]
     for label, value in others.items():
-        value = optimized.get(label, value)
         aligned.append(None if value is None else _align(value, Xb, label))
     return tuple(aligned)
 
