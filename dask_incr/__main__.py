@@ -13,21 +13,25 @@ import shutil
 import time
 
 import dask
-import dask.array as da
-import numpy as np
 from sklearn.linear_model import SGDClassifier
 
 from . import fit_blocks
+from .datasets import make_classification
 
 
 def make_data(n_blocks, rows_per_block, n_features, seed):
-    """A lazy linearly separable-ish problem, one independent seed per block."""
-    rng = da.random.default_rng(seed)
-    X = rng.normal(size=(n_blocks * rows_per_block, n_features), chunks=(rows_per_block, n_features))
-    w = np.linspace(-1.0, 1.0, n_features)
-    noise = rng.normal(scale=0.5, size=X.shape[0], chunks=rows_per_block)
-    y = ((X @ w + noise) > 0).astype(int)
-    return X, y
+    """A lazy classification problem: ``n_blocks`` blocks to fit, 2 more held out.
+
+    Each block is generated on its own from its own seed when a step needs it.
+    """
+    X, y = make_classification(
+        n_samples=(n_blocks + 2) * rows_per_block,
+        n_features=n_features,
+        chunks=rows_per_block,
+        random_state=seed,
+    )
+    split = n_blocks * rows_per_block
+    return X[:split], y[:split], X[split:], y[split:]
 
 
 def picture_tools_missing():
@@ -50,7 +54,7 @@ def main(argv=None):
     parser.add_argument("--picture", default="fit-chain.png", help="where to draw the chain")
     args = parser.parse_args(argv)
 
-    X, y = make_data(args.blocks, args.rows, args.features, seed=0)
+    X, y, X_test, y_test = make_data(args.blocks, args.rows, args.features, seed=0)
     print(
         f"data: {X.shape[0]:,} rows x {X.shape[1]} features in {X.numblocks[0]} blocks "
         f"of {X.nbytes / X.numblocks[0] / 1e6:.1f} MB (lazy: {X.nbytes / 1e6:.0f} MB in all)"
@@ -61,7 +65,6 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     print(f"fitted {X.numblocks[0]} blocks in {elapsed:.2f} s ({1e3 * elapsed / X.numblocks[0]:.1f} ms per block)")
 
-    X_test, y_test = make_data(2, args.rows, args.features, seed=1)
     X_test, y_test = dask.compute(X_test, y_test)
     print(f"accuracy on held-out data: {model.score(X_test, y_test):.3f}")
 
