@@ -103,7 +103,12 @@ def row_blocks(data, label="X", *, optimize=True):
         parts = [[row] if isinstance(row, tuple) else list(flatten(row)) for row in data.__dask_keys__()]
         return Blocks(label, data, parts, tuple(data.numblocks[1:]), tuple(data.chunks[0]))
     if isinstance(data, (dd.DataFrame, dd.Series)):
-        data = data.optimize()
+        optimized = data.optimize()
+        # Optimising may regroup partitions (parquet files are combined when
+        # few columns are read), so X and y taken from one frame would no
+        # longer pair up; keys and graph are then read from the frame as it is.
+        if optimized.npartitions == data.npartitions:
+            data = optimized
         parts = [[key] for key in data.__dask_keys__()]
         return Blocks(label, data, parts, (), (math.nan,) * len(parts))
     raise TypeError(
@@ -118,6 +123,17 @@ def split_like(value, sizes, label):
     starts = [0] + stops[:-1]
     node = DataNode(f"{label}-{tokenize(value)}", value)
     return Blocks(label, None, list(zip(starts, stops)), (), tuple(sizes), node)
+
+
+def as_array_like(value):
+    """In-memory data as it is when it has a shape (numpy, pandas, sparse), else a numpy array.
+
+    Examples
+    --------
+    >>> as_array_like([[1, 2], [3, 4]]).shape
+    (2, 2)
+    """
+    return value if hasattr(value, "shape") else np.asarray(value)
 
 
 def _n_rows(value):
@@ -167,6 +183,8 @@ def _realign(value, Xb, label):
         raise ValueError(f"{label} must have at least one dimension, got a 0-d array")
     if label == "sample_weight" and getattr(value, "ndim", 1) != 1:
         raise ValueError(f"sample_weight must be 1-D, got {value.ndim} dimensions")
+    if label == "y" and getattr(value, "ndim", 1) > 2:
+        raise ValueError(f"y must be 1-D or 2-D, got {value.ndim} dimensions")
     if isinstance(value, da.Array) and Xb.known_sizes and not any(map(math.isnan, value.chunks[0])):
         if value.shape[0] != sum(Xb.sizes):
             raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {value.shape[0]}")
@@ -178,6 +196,7 @@ def _realign(value, Xb, label):
 def _align(value, Xb, label):
     """The row blocks of y or sample_weight, matching X's."""
     if not dask.is_dask_collection(value):
+        value = as_array_like(value)
         rows = _n_rows(value)
         if rows is None:
             raise TypeError(f"{label} must be array-like, got {type(value).__name__}")

@@ -10,8 +10,8 @@ import numpy as np
 from dask.base import tokenize
 from dask.delayed import Delayed
 
-from .blocks import align_blocks, split_like
-from .graph import build_chain, gc_paused
+from .blocks import align_blocks, as_array_like, split_like
+from .graph import build_chain, gc_paused, holds_collections
 from .orders import block_order, resolve_seed, row_seeds
 from .steps import partial_fit_step
 
@@ -130,6 +130,7 @@ def plan_fit(
 
 def _plan(estimator, X, y, sample_weight, shuffle_blocks, shuffle_rows, epochs, random_state, prefetch, fit_kwargs):
     if _in_memory(X):
+        X = as_array_like(X)
         rows = _memory_rows(X)
         Xb = split_like(X, (rows,), "X")
         _, yb, wb = align_blocks(_one_block_view(rows), y, sample_weight)
@@ -241,7 +242,7 @@ def fit_blocks(
     )
     if not compute:
         return plan.result
-    if not any(dask.is_dask_collection(v) for v in (X, y, sample_weight, *fit_kwargs.values())):
+    if not holds_collections((X, y, sample_weight, fit_kwargs)):
         # Nothing to load: fit in this process whatever the default scheduler.
         return compute_with_progress(plan.result, progress, scheduler="sync")
     return compute_with_progress(plan.result, progress)

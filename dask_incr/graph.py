@@ -34,7 +34,7 @@ from dask._task_spec import convert_legacy_graph
 
 from .steps import model_done, partial_fit_step
 
-__all__ = ["build_chain", "gated", "gc_paused"]
+__all__ = ["build_chain", "gated", "gc_paused", "holds_collections"]
 
 
 @contextlib.contextmanager
@@ -156,7 +156,7 @@ def _build_chain(model, step_inputs, name, step, fit_kwargs, dependencies, block
     kwargs_node = _kwargs_node(fit_kwargs, dependencies)
     if name is None:
         name = "fit-" + tokenize(model, step_inputs, step, fit_kwargs, blocks, row_seeds, prefetch)
-    token = name.rsplit("-", 1)[-1]
+    token = tokenize(name)  # derived keys stay unique whatever names callers choose
 
     collections = [d for d in dependencies if not isinstance(d, GraphNode)]
     layer = {d.key: d for d in dependencies if isinstance(d, GraphNode)}
@@ -223,9 +223,27 @@ def _model_node(model, dependencies):
     return model
 
 
+def holds_collections(obj):
+    """Whether ``obj`` is, or holds in lists, tuples, sets or dicts, a dask collection.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> holds_collections({"classes": [da.zeros(()), 1]}), holds_collections({"classes": [0, 1]})
+    (True, False)
+    """
+    if dask.is_dask_collection(obj):
+        return True
+    if isinstance(obj, dict):
+        return any(holds_collections(v) for v in obj.values())
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return any(holds_collections(v) for v in obj)
+    return False
+
+
 def _kwargs_node(fit_kwargs, dependencies):
     fit_kwargs = dict(fit_kwargs or {})
-    if any(dask.is_dask_collection(v) for v in fit_kwargs.values()):
+    if holds_collections(fit_kwargs):
         computed = dask.delayed(fit_kwargs, pure=True)
         dependencies.append(computed)
         return TaskRef(computed.key)

@@ -261,6 +261,8 @@ BAD_INPUTS = [
     ("numpy y, unknown sizes", SGDRegressor(), _frame(10, 2), np.ones(10), {}, ValueError, "y is in memory but the sizes of X's row blocks are unknown"),
     ("2-D sample_weight", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"sample_weight": da.ones((10, 2), chunks=5)}, ValueError, "sample_weight must be 1-D"),
     ("sample_weight too short", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"sample_weight": np.ones(4)}, ValueError, "X has 10 rows but sample_weight has 4"),
+    ("3-D y", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones((10, 2, 2), chunks=5), {}, ValueError, "y must be 1-D or 2-D, got 3"),
+    ("3-D numpy y", SGDRegressor(), da.from_array(X_OK, chunks=5), np.ones((10, 2, 2)), {}, ValueError, "y must be 1-D or 2-D, got 3"),
     ("no rows", SGDRegressor(), da.ones((0, 2), chunks=5), da.ones(0, chunks=5), {}, ValueError, "X has no rows"),
     ("epochs 0", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"epochs": 0}, ValueError, "epochs must be >= 1"),
     ("epochs float", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"epochs": 1.5}, TypeError, "epochs must be an integer"),
@@ -309,3 +311,32 @@ def test_garbage_collector_is_restored_after_building():
     with pytest.raises(TypeError):
         fit_blocks(SGDRegressor(), X, X[:, 0], epochs=1.5, compute=False)
     assert gc.isenabled(), "a refused input must not leave the collector off"
+
+
+def test_nested_dask_collections_in_fit_kwargs_are_computed_once(scheduler):
+    X = da.random.default_rng(0).normal(size=(60, 3), chunks=10)
+    y = (X[:, 0] > 0).astype(int)
+    model = fit_blocks(SGDClassifier(random_state=0), X, y, classes=[y.min(), y.max()])
+    assert_same_model(model, manual_fit(SGDClassifier(random_state=0), X, y, classes=[0, 1]))
+
+
+def test_python_lists_work_with_row_shuffles():
+    X = da.from_array(np.arange(20.0).reshape(10, 2), chunks=5)
+    y, w = list(range(10)), [1.0] * 10
+    opts = dict(shuffle_rows=True, random_state=0)
+    model = fit_blocks(SGDRegressor(random_state=0), X, y, sample_weight=w, **opts)
+    plan = plan_order(2, shuffle_rows=True, random_state=0)
+    expected = manual_fit(SGDRegressor(random_state=0), X, np.array(y), np.array(w), order=plan[0], seeds=plan[1])
+    assert_same_model(model, expected)
+    in_memory = fit_blocks(SGDRegressor(random_state=0), X.compute().tolist(), y, **opts)
+    assert in_memory.coef_.shape == (2,)
+
+
+def test_x_and_y_from_one_parquet_dataset(tmp_path, scheduler):
+    """Optimising X and y apart regroups parquet partitions differently: keep them paired."""
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(2000, 13)), columns=[*(f"f{i}" for i in range(12)), "t"])
+    dd.from_pandas(frame, npartitions=10).to_parquet(tmp_path / "data")
+    df = dd.read_parquet(tmp_path / "data")
+    X, y = df[[f"f{i}" for i in range(12)]], df["t"]
+    model = fit_blocks(SGDRegressor(random_state=0), X, y)
+    assert_same_model(model, manual_fit(SGDRegressor(random_state=0), X, y))

@@ -74,17 +74,17 @@ def test_prefetch_gates_root_copies_on_an_earlier_model_step():
     y = X[:, 0]
     lazy = _chain(X, y, prefetch=1)
     name = lazy.key[0]
-    token = name.split("-", 1)[1]
     layer = lazy.dask.layers[name]
-    signals = {k for k in layer if k[0] == f"prefetch-{token}"}
-    assert signals == {(f"prefetch-{token}", j) for j in range(4)}  # steps 2..5 wait on 0..3
+    signals = {k for k in layer if k[0].startswith("prefetch-")}
+    (signal_name,) = {k[0] for k in signals}
+    assert signals == {(signal_name, j) for j in range(4)}  # steps 2..5 wait on 0..3
     for (_, j) in signals:
-        assert layer[(f"prefetch-{token}", j)].dependencies == {(name, j)}
+        assert layer[(signal_name, j)].dependencies == {(name, j)}
     # Every root among step i's private tasks waits on signal i - 2.
     for i in range(2, 6):
-        step_copies = {k for k in layer if k[0] not in (name, f"prefetch-{token}") and k[1] == i}
+        step_copies = {k for k in layer if k[0] not in (name, signal_name) and k[1] == i}
         roots = {k for k in step_copies if not (layer[k].dependencies & step_copies)}
-        assert roots and all((f"prefetch-{token}", i - 2) in layer[k].dependencies for k in roots)
+        assert roots and all((signal_name, i - 2) in layer[k].dependencies for k in roots)
     assert_same_model(lazy.compute(), manual_fit(SGDRegressor(random_state=0), X, y))
 
 
@@ -211,3 +211,15 @@ def test_epochs_equal_the_loop_over_the_planned_order(scheduler):
     assert len({tuple(plan.order[e * 4 : e * 4 + 4]) for e in range(3)}) > 1, "epochs draw their own permutation"
     expected = manual_fit(SGDClassifier(random_state=0), X, y, order=plan.order, classes=[0, 1])
     assert_same_model(plan.result.compute(), expected)
+
+
+def test_chains_with_similar_custom_names_do_not_share_keys():
+    X = da.random.default_rng(0).normal(size=(30, 2), chunks=10)
+    (Xo,) = dask.optimize(X)
+    inputs = [((Xo.name, i, 0), None, None) for i in range(3)]
+    from sklearn.preprocessing import StandardScaler
+
+    ga, _ = build_chain(StandardScaler(), inputs, name="sgd-fit", dependencies=[Xo], prefetch=0)
+    gb, _ = build_chain(StandardScaler(), inputs, name="nb-fit", dependencies=[Xo], prefetch=0)
+    shared = set(dict(ga)) & set(dict(gb))
+    assert all(not str(k[0]).startswith(("prefetch", "sgd", "nb")) for k in shared), shared
