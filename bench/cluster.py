@@ -23,7 +23,6 @@ import time
 
 import common  # noqa: F401
 import dask.array as da
-import numpy as np
 from common import lazy_blocks, md_table, median, met
 from sklearn.linear_model import SGDRegressor
 from sklearn.neural_network import MLPRegressor

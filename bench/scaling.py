@@ -26,7 +26,7 @@ import dask
 import dask.array as da
 import dask.order
 import numpy as np
-from common import fmt, lazy_blocks, make_block, md_table, median, met, run_isolated
+from common import lazy_blocks, make_block, md_table, median, met, run_isolated
 from sklearn.linear_model import SGDRegressor
 
 from dask_incr import build_chain, fit_blocks
@@ -66,6 +66,17 @@ def plain_loop(n):
     return time.perf_counter() - start
 
 
+def run_seconds(lazy):
+    """Seconds to compute the built graph on each local scheduler."""
+    runs = {}
+    for scheduler in ("sync", "threads"):
+        gc.collect()
+        start = time.perf_counter()
+        lazy.compute(scheduler=scheduler)
+        runs[scheduler] = time.perf_counter() - start
+    return runs
+
+
 def order_seconds(graph):
     start = time.perf_counter()
     dask.order.order(dict(graph))
@@ -81,12 +92,7 @@ def incr_once(n):
     lazy = fit_blocks(SGDRegressor(), X, y, compute=False)
     build = time.perf_counter() - start
     order = order_seconds(lazy.__dask_graph__())
-    runs = {}
-    for scheduler in ("sync", "threads"):
-        gc.collect()
-        start = time.perf_counter()
-        lazy.compute(scheduler=scheduler)
-        runs[scheduler] = time.perf_counter() - start
+    runs = run_seconds(lazy)
     del lazy
     return dict(build=build, optimize=optimize, chain=chain, order=order, nogc=build_without_gc(n), **runs)
 
@@ -127,12 +133,7 @@ def dask_ml_once(n):
     lazy = fit(SGDRegressor(), X, y, compute=False, shuffle_blocks=False)
     build = time.perf_counter() - start
     order = order_seconds(lazy.__dask_graph__())
-    runs = {}
-    for scheduler in ("sync", "threads"):
-        gc.collect()
-        start = time.perf_counter()
-        lazy.compute(scheduler=scheduler)
-        runs[scheduler] = time.perf_counter() - start
+    runs = run_seconds(lazy)
     return dict(build=build, order=order, **runs)
 
 
