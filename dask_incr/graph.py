@@ -293,6 +293,58 @@ def _renamed(key, token, step):
     return (f"{key}-{token}", step)
 
 
+def _fused(graph, keys, referenced):
+    """Block-private tasks with aliases resolved and one-consumer tasks inlined.
+
+    ``keys`` are the tasks only this block needs; ``referenced`` the ones the
+    step reads directly. An alias of another private task is replaced by its
+    target, and a private task read by exactly one other private task (and not
+    by the step) is nested inside that task, so a chain such as ``zeros -> add``
+    is one task per step rather than two. Nothing is computed twice: a private
+    task has no consumer outside the block, and tasks with several consumers
+    stay on their own.
+
+    Returns ``nodes, aliases``: ``{key: node}`` of the tasks that remain, in an
+    order where dependencies come first, and ``{alias: key}`` of the aliases
+    that were resolved.
+    """
+    keys = set(keys)
+    aliases = {}
+    for key in keys:
+        target = key
+        while type(graph[target]) is Alias and graph[target].target in keys:
+            target = graph[target].target
+        if target != key:
+            aliases[key] = target
+    local = {key: graph[key] for key in keys - aliases.keys()}
+    if aliases:
+        local = {key: node.substitute(aliases) for key, node in local.items()}
+        referenced = {aliases.get(key, key) for key in referenced}
+    consumers = {key: [] for key in local}
+    for key, node in local.items():
+        for dep in node.dependencies & local.keys():
+            consumers[dep].append(key)
+    inline = {
+        key
+        for key, users in consumers.items()
+        if key not in referenced and len(users) == 1 and type(local[key]) is Task and type(local[users[0]]) is Task
+    }
+    # Dependencies first (Kahn's order), so a task's inlined inputs are ready.
+    pending = {key: len(node.dependencies & local.keys()) for key, node in local.items()}
+    ready = [key for key, n in pending.items() if n == 0]
+    nodes = {}
+    while ready:
+        key = ready.pop()
+        node = local[key]
+        subs = {dep: nodes[dep] for dep in node.dependencies & inline}
+        nodes[key] = node.substitute(subs) if subs else node
+        for user in consumers[key]:
+            pending[user] -= 1
+            if pending[user] == 0:
+                ready.append(user)
+    return {key: node for key, node in nodes.items() if key not in inline}, aliases
+
+
 def _localize(step_inputs, blocks, graph, token, name, prefetch, layer):
     """Give each step its own copy of the tasks only its block needs.
 
@@ -305,26 +357,28 @@ def _localize(step_inputs, blocks, graph, token, name, prefetch, layer):
         for node in inputs:
             if node is not None:
                 roots.update(node.dependencies if isinstance(node, GraphNode) else (node.key,))
-    private = _private_keys(graph, roots_by_block)
+    private = {
+        block: _fused(graph, keys, roots_by_block[block]) for block, keys in _private_keys(graph, roots_by_block).items()
+    }
     private_roots = {
-        block: {k for k in keys if not graph[k].dependencies.intersection(keys)}
-        for block, keys in ((b, set(ks)) for b, ks in private.items())
+        block: {key for key, node in nodes.items() if not (node.dependencies & nodes.keys())}
+        for block, (nodes, _) in private.items()
     }
     localized = []
     for i, (inputs, block) in enumerate(zip(step_inputs, blocks)):
-        keys = private[block]
-        if not keys:
+        nodes, aliases = private[block]
+        if not nodes:
             localized.append(inputs)
             continue
-        subs = {key: _renamed(key, token, i) for key in keys}
+        subs = {key: _renamed(key, token, i) for key in nodes}
+        subs.update((alias, subs[target]) for alias, target in aliases.items() if target in subs)
         wait_for = i - 1 - prefetch if prefetch is not None else -1
         signal = None
         if wait_for >= 0:
             signal = TaskRef((f"prefetch-{token}", wait_for))
             layer[signal.key] = Task(signal.key, model_done, TaskRef((name, wait_for)))
         roots = private_roots[block]
-        for key in keys:
-            node = graph[key]
+        for key, node in nodes.items():
             if signal is not None and key in roots:
                 # A root depends on nothing private, so it needs no substitution.
                 inner = TaskRef(node.target) if isinstance(node, Alias) else node

@@ -203,6 +203,30 @@ def test_epochs_reload_blocks_instead_of_keeping_them(epochs):
     assert counter.peak <= 2, "blocks held at once do not grow with epochs"
 
 
+@pytest.mark.parametrize("shape", ["chain", "diamond"])
+def test_private_chains_are_fused_without_computing_anything_twice(shape):
+    """A block's one-consumer tasks are inlined into their consumer; shared work is not repeated."""
+    counter = LiveBlocks()
+    raw = tracked_array(counter, 6)
+    X = raw * 2.0 + 1.0  # loader -> mul -> add: one consumer each
+    y = raw[:, 0] if shape == "diamond" else None  # the loaded block now has two consumers
+    lazy = fit_blocks(SGDRegressor(random_state=0) if y is not None else SlowLearner(), X, y, prefetch=1, compute=False)
+    name = lazy.key[0]
+    layer = lazy.dask.layers[name]
+    per_step = [k for k in layer if k[0] != name and not k[0].startswith("prefetch-") and k[1] == 3]
+    # chain: one task; diamond: the load (two consumers), y's slice and X's fused arithmetic
+    assert len(per_step) == (3 if shape == "diamond" else 1), per_step
+    with dask.config.set(scheduler="threads", num_workers=4):
+        model = lazy.compute()
+    assert counter.loads == 6, "every block is loaded exactly once"
+    if y is not None:
+        blocks = [np.random.default_rng(i).normal(size=(50, 3)) for i in range(6)]
+        expected = SGDRegressor(random_state=0)
+        for block in blocks:
+            expected.partial_fit(block * 2.0 + 1.0, block[:, 0])
+        assert_same_model(model, expected)
+
+
 def test_epochs_equal_the_loop_over_the_planned_order(scheduler):
     X = da.random.default_rng(3).normal(size=(80, 4), chunks=(20, 2))
     y = (X[:, 0] > 0).astype(int)
