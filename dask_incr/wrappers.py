@@ -103,20 +103,24 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         sequence of ``partial_fit`` calls is too, each call visiting its own
         order (see :func:`call_seed`). The seed of a sequence of
         ``partial_fit`` calls is drawn at its first call.
+    assume_equal_chunks : bool, default True
+        Accepted for compatibility with dask-ml; y and sample_weight are
+        always checked against X's row blocks and realigned when needed.
+    predict_meta, predict_proba_meta, transform_meta : numpy or pandas object, optional
+        An empty object of the type and dtype that ``predict``,
+        ``predict_proba`` (and ``predict_log_proba``) and ``transform`` return
+        for one block. Without it the output type is found by calling the
+        method on one row of zeros.
     epochs : int, default 1
         Passes over the data per ``fit`` or ``partial_fit`` call.
     prefetch : int or None, default 1
         Blocks loaded ahead of the one being fitted (``None``: unbounded).
     shuffle_rows : bool, default False
         Also shuffle the rows inside each block.
-    predict_meta, predict_proba_meta, transform_meta : numpy or pandas object, optional
-        An empty object of the type and dtype that ``predict``,
-        ``predict_proba`` (and ``predict_log_proba``) and ``transform`` return
-        for one block. Without it the output type is found by calling the
-        method on one row of zeros.
-    assume_equal_chunks : bool, default True
-        Accepted for compatibility with dask-ml; y and sample_weight are
-        always checked against X's row blocks and realigned when needed.
+    meta : numpy or pandas object, optional
+        The single output template of older dask-ml releases: used by
+        ``predict`` and ``transform`` when ``predict_meta`` /
+        ``transform_meta`` are not given.
 
     Attributes
     ----------
@@ -154,30 +158,34 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator,
-        *,
+        estimator=None,
         scoring=None,
         shuffle_blocks=True,
         random_state=None,
-        epochs=1,
-        prefetch=1,
-        shuffle_rows=False,
+        assume_equal_chunks=True,
         predict_meta=None,
         predict_proba_meta=None,
         transform_meta=None,
-        assume_equal_chunks=True,
+        *,
+        epochs=1,
+        prefetch=1,
+        shuffle_rows=False,
+        meta=None,
     ):
+        # dask-ml's parameters come first, positionally, in dask-ml's order;
+        # ours are keyword-only.
         self.estimator = estimator
         self.scoring = scoring
         self.shuffle_blocks = shuffle_blocks
         self.random_state = random_state
-        self.epochs = epochs
-        self.prefetch = prefetch
-        self.shuffle_rows = shuffle_rows
+        self.assume_equal_chunks = assume_equal_chunks
         self.predict_meta = predict_meta
         self.predict_proba_meta = predict_proba_meta
         self.transform_meta = transform_meta
-        self.assume_equal_chunks = assume_equal_chunks
+        self.epochs = epochs
+        self.prefetch = prefetch
+        self.shuffle_rows = shuffle_rows
+        self.meta = meta
 
     # -- learned attributes -------------------------------------------------
 
@@ -310,9 +318,9 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         self.__dict__.update(state, estimator_=model)
         return self
 
-    @staticmethod
-    def _check_call(start, y, fit_kwargs):
-        """Refuse what fit_blocks would misread, before any work."""
+    def _check_call(self, start, y, fit_kwargs):
+        """Refuse what fit_blocks would misread, and a bad ``scoring``, before any work."""
+        _check_scoring(self.scoring)
         tags = _tags_of(start)
         if y is None and tags is not None and tags.target_tags.required:
             raise ValueError(f"{type(start).__name__} requires y to be passed, but the target y is None")
@@ -501,6 +509,8 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
 
     def _apply(self, method, X, meta):
         check_is_fitted(self)
+        if meta is None and method in ("predict", "transform"):
+            meta = self.meta
         estimator = self.estimator_
         if isinstance(X, da.Array):
             return _map_array(estimator, method, X, meta)
@@ -531,6 +541,40 @@ def _tags_of(estimator):
         return get_tags(estimator)
     except (AttributeError, TypeError, ValueError):
         return None
+
+
+def _check_scoring(scoring):
+    """Refuse a ``scoring`` that :meth:`Incremental.score` could not use, at fit time.
+
+    Names must be known to :func:`sklearn.metrics.get_scorer`; a callable must
+    be a scorer ``(estimator, X, y)``, not a metric ``(y_true, y_pred)``. No
+    ``score`` method is asked of the estimator.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import accuracy_score
+    >>> _check_scoring(accuracy_score)
+    Traceback (most recent call last):
+    ...
+    ValueError: scoring=accuracy_score looks like a metric function rather than a scorer...
+    """
+    if scoring is None:
+        return
+    if isinstance(scoring, str):
+        get_scorer(scoring)  # ValueError naming the unknown scoring value
+        return
+    if not callable(scoring):
+        raise TypeError(f"scoring must be None, a metric name or a scorer callable, got {scoring!r}")
+    try:
+        first = next(iter(inspect.signature(scoring).parameters), None)
+    except (TypeError, ValueError):  # no signature to read: trust the caller
+        return
+    if first in ("y_true", "labels_true", "y"):
+        name = getattr(scoring, "__name__", repr(scoring))
+        raise ValueError(
+            f"scoring={name} looks like a metric function rather than a scorer: a scorer is "
+            f"called as scorer(estimator, X, y); wrap the metric with sklearn.metrics.make_scorer({name})"
+        )
 
 
 def _mixin_scoring(estimator):

@@ -1,6 +1,7 @@
 """Tests of the facade: ``dask_incr.Incremental``."""
 
 import copy
+import inspect
 import pickle
 
 import dask
@@ -376,12 +377,64 @@ def test_params_follow_the_reference_names_and_defaults():
     clf = Incremental(SGDClassifier())
     params = clf.get_params(deep=False)
     assert params["shuffle_blocks"] is True and params["assume_equal_chunks"] is True
-    for name in ["scoring", "random_state", "predict_meta", "predict_proba_meta", "transform_meta"]:
+    for name in ["scoring", "random_state", "predict_meta", "predict_proba_meta", "transform_meta", "meta"]:
         assert params[name] is None
     assert params["epochs"] == 1 and params["prefetch"] == 1 and params["shuffle_rows"] is False
     clf.set_params(estimator__alpha=0.5, epochs=3)
     assert clf.estimator.alpha == 0.5 and clf.get_params()["estimator__alpha"] == 0.5
     assert clone(clf).get_params()["estimator__alpha"] == 0.5 and clone(clf).epochs == 3
+
+
+def test_positional_parameters_follow_dask_ml_order_and_ours_are_keyword_only():
+    params = inspect.signature(Incremental).parameters.values()
+    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == [
+        "estimator", "scoring", "shuffle_blocks", "random_state", "assume_equal_chunks",
+        "predict_meta", "predict_proba_meta", "transform_meta",
+    ]
+    assert {p.name for p in params if p.kind is p.KEYWORD_ONLY} == {"epochs", "prefetch", "shuffle_rows", "meta"}
+    clf = Incremental(SGDClassifier(), "accuracy", False, 3)
+    assert (clf.scoring, clf.shuffle_blocks, clf.random_state) == ("accuracy", False, 3)
+    with pytest.raises(TypeError, match="partial_fit"):
+        Incremental().fit(np.ones((4, 2)), np.arange(4) % 2)
+
+
+def test_legacy_meta_is_the_predict_and_transform_template():
+    X = da.from_array(np.random.default_rng(0).normal(size=(40, 3)), chunks=10)
+    y = (X[:, 0] > 0).astype(int)
+    clf = Incremental(SGDClassifier(random_state=0), meta=np.empty(1, dtype=np.int32)).fit(X, y)
+    assert clf.predict(X).dtype == np.int32 and clf.predict(X).compute().dtype == np.int32
+    own = Incremental(SGDClassifier(random_state=0), predict_meta=np.empty(1, dtype=np.float32), meta=np.empty(1, dtype=np.int32))
+    assert own.fit(X, y).predict(X).dtype == np.float32, "predict_meta wins over meta"
+    scaler = Incremental(StandardScaler(), meta=np.empty((0, 0), dtype=np.float32)).fit(X)
+    assert scaler.transform(X).dtype == np.float32
+
+
+def _metric(y_true, y_pred):
+    return 1.0
+
+
+@pytest.mark.parametrize(
+    "scoring, error, message",
+    [
+        (accuracy_score, ValueError, "metric function rather than a scorer.*make_scorer"),
+        (_metric, ValueError, "scoring=_metric looks like a metric function"),
+        ("no_such_metric", ValueError, "no_such_metric"),
+        (3, TypeError, "scoring must be None, a metric name or a scorer callable, got 3"),
+    ],
+)
+def test_bad_scoring_is_refused_at_fit_before_any_work(scoring, error, message):
+    X = da.from_array(np.ones((20, 2)), chunks=5)
+    y = da.from_array(np.arange(20) % 2, chunks=5)
+    for call in ("fit", "partial_fit", "lazy_fit"):
+        clf = Incremental(SGDClassifier(), scoring=scoring)
+        with dask.config.set(scheduler=_no_compute), pytest.raises(error, match=message):
+            getattr(clf, call)(X, y, classes=[0, 1])
+        assert not clf.__sklearn_is_fitted__()
+
+
+def _no_compute(*args, **kwargs):
+    raise AssertionError("nothing may be computed before the scoring is checked")
 
 
 def test_init_stores_parameters_verbatim():
