@@ -47,7 +47,7 @@ def resolve_seed(random_state=None):
     if random_state is None:
         return int(np.random.SeedSequence().entropy)
     if isinstance(random_state, (bool, np.bool_)):
-        raise TypeError(f"random_state must be None, an int, a RandomState or a Generator, got {random_state!r}")
+        raise ValueError(f"{random_state!r} cannot be used to seed: random_state must be None, an int, a RandomState or a Generator")
     if isinstance(random_state, numbers.Integral):
         if random_state < 0:
             raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
@@ -56,9 +56,10 @@ def resolve_seed(random_state=None):
         return int(random_state.randint(np.iinfo(np.int32).max))
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(_SEED_BOUND))
-    raise TypeError(
-        "random_state must be None, an int, a numpy RandomState or a numpy "
-        f"Generator, got {type(random_state).__name__}"
+    # ValueError, as scikit-learn's check_random_state raises for the same mistake.
+    raise ValueError(
+        f"{type(random_state).__module__}.{type(random_state).__name__} cannot be used to seed: "
+        "random_state must be None, an int, a numpy RandomState or a numpy Generator"
     )
 
 

@@ -267,7 +267,8 @@ BAD_INPUTS = [
     ("epochs 0", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"epochs": 0}, ValueError, "epochs must be >= 1"),
     ("epochs float", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"epochs": 1.5}, TypeError, "epochs must be an integer"),
     ("prefetch negative", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"prefetch": -1}, ValueError, "prefetch must be None or an integer >= 0"),
-    ("bad random_state", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"shuffle_blocks": True, "random_state": "seed"}, TypeError, "random_state must be None, an int"),
+    ("bad random_state", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"shuffle_blocks": True, "random_state": "seed"}, ValueError, "str cannot be used to seed: random_state must be None, an int"),
+    ("dask RandomState", SGDRegressor(), da.from_array(X_OK, chunks=5), da.ones(10, chunks=5), {"shuffle_blocks": True, "random_state": da.random.RandomState(42)}, ValueError, "dask.array.random.RandomState cannot be used to seed"),
 ]
 
 
