@@ -91,6 +91,7 @@ def main(argv=None):
         "dask_incr k=1": ("threads", incr(1, "threads")),
         "dask_incr k=2": ("threads", incr(2, "threads")),
         "dask_incr k=1 (sync)": ("sync", incr(1, "sync")),
+        "dask_incr k=0 (sync)": ("sync", incr(0, "sync")),
         "dask-ml Incremental": ("threads", dask_ml("threads")),
         "dask-ml Incremental (sync)": ("sync", dask_ml("sync")),
     }

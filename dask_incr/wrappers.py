@@ -26,7 +26,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .core import check_incremental, compute_with_progress, fit_blocks, plan_fit
+from .core import check_incremental, compute_with_progress, fit_blocks, plan_fit, read_ahead
 from .orders import resolve_seed
 
 __all__ = ["Incremental", "call_seed", "fitted_wrapper", "apply_block", "apply_partition"]
@@ -114,7 +114,8 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
     epochs : int, default 1
         Passes over the data per ``fit`` or ``partial_fit`` call.
     prefetch : int or None, default 1
-        Blocks loaded ahead of the one being fitted (``None``: unbounded).
+        Blocks loaded ahead of the one being fitted (``None``: unbounded;
+        none on the synchronous scheduler, see :func:`dask_incr.core.read_ahead`).
     shuffle_rows : bool, default False
         Also shuffle the rows inside each block.
     meta : numpy or pandas object, optional
@@ -349,7 +350,7 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
             shuffle_rows=self.shuffle_rows,
             epochs=self.epochs,
             random_state=seed,
-            prefetch=self.prefetch,
+            prefetch=read_ahead(self.prefetch, X, y, *fit_kwargs.values()) if compute else self.prefetch,
             **fit_kwargs,
         )
         order = plan.order

@@ -553,5 +553,7 @@ def test_worker_killed_mid_fit(tmp_path):
         client.wait_for_workers(2, timeout=30)  # the nanny restarted it
     loads = [int(line) for log in tmp_path.iterdir() for line in log.read_text().split()]
     assert sorted(set(loads)) == list(range(n_blocks))
-    # The lost block (at least) was loaded again.
-    assert len(loads) > n_blocks
+    # How much is loaded again depends on what the dead worker held: the whole
+    # prefix when it held the only copy of the model, nothing when the model
+    # and the next block also lived on the other worker.
+    assert len(loads) >= n_blocks

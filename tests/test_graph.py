@@ -11,9 +11,10 @@ import pytest
 from conftest import assert_same_model, manual_fit
 from dask.delayed import Delayed
 from dask.task_spec import DataNode, Task
+from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 
-from dask_incr import build_chain, fit_blocks, plan_fit
+from dask_incr import Incremental, build_chain, fit_blocks, plan_fit
 
 
 def test_private_dask_api():
@@ -156,7 +157,7 @@ class LiveBlocks:
             self.live -= 1
 
 
-class SlowLearner:
+class SlowLearner(BaseEstimator):
     """An incremental learner slower than the loader."""
 
     def partial_fit(self, X, y=None):
@@ -182,6 +183,34 @@ def test_prefetch_bounds_blocks_in_memory_on_threads(prefetch):
     assert counter.loads == 30
     assert counter.peak <= prefetch + 1, f"{counter.peak} blocks alive at once"
     assert model.total_ == pytest.approx(sum(np.random.default_rng(i).normal(size=(50, 3)).sum() for i in range(30)))
+
+
+@pytest.mark.parametrize("prefetch", [1, 3])
+def test_synchronous_fits_read_nothing_ahead(prefetch):
+    """On sync nothing overlaps, so the fit is built with prefetch=0: one block alive."""
+    counter = LiveBlocks()
+    X = tracked_array(counter, 12)
+    with dask.config.set(scheduler="sync"):
+        model = fit_blocks(SlowLearner(), X, prefetch=prefetch)
+        wrapped = Incremental(SlowLearner(), shuffle_blocks=False, prefetch=prefetch).fit(X)
+        lazy = fit_blocks(SlowLearner(), X, prefetch=prefetch, compute=False)
+    assert counter.loads == 24 and counter.peak == 1
+    assert model.total_ == wrapped.total_ == lazy.compute(scheduler="threads").total_
+    layer = lazy.dask.layers[lazy.key[0]]
+    signals = sorted(k[1] for k in layer if k[0].startswith("prefetch-"))
+    assert signals == list(range(12 - 1 - prefetch)), "a lazy fit keeps the prefetch it was given"
+
+
+def test_scheduler_detection_api():
+    """read_ahead relies on dask.base.get_scheduler returning dask.local.get_sync on sync."""
+    from dask.base import get_scheduler
+    from dask.local import get_sync
+
+    X = da.ones(4, chunks=2)
+    with dask.config.set(scheduler="sync"):
+        assert get_scheduler(collections=[X]) is get_sync
+    with dask.config.set(scheduler="threads"):
+        assert get_scheduler(collections=[X]) is not get_sync
 
 
 def test_unbounded_prefetch_loads_far_ahead():
