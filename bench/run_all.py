@@ -26,6 +26,7 @@ FULL = {
     "memory": [],
     "overlap": [],
     "scaling": [],
+    "order_cost": [],
     "realistic": [],
     "cluster": [],
 }
@@ -33,6 +34,7 @@ QUICK = {
     "memory": ["--blocks", "12", "--proc-blocks", "12", "--repeats", "1", "--fit-time", "0.05", "--curve", "6"],
     "overlap": ["--blocks", "10", "--repeats", "1", "--load-time", "0.05", "--fit-time", "0.05"],
     "scaling": ["--sizes", "100,1000", "--dask-ml-sizes", "100", "--million", "10000", "--repeats", "1"],
+    "order_cost": ["--sizes", "1000,2000", "--unbounded-sizes", "1000", "--repeats", "1"],
     "realistic": ["--blocks", "20", "--repeats", "1", "--rows", "2000"],
     "cluster": ["--steps", "30", "--repeats", "1", "--locality-blocks", "4", "--locality-repeats", "1",
                 "--hidden", "64"],
