@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import numbers
 
 import dask
@@ -293,16 +294,36 @@ def _renamed(key, token, step):
     return (f"{key}-{token}", step)
 
 
+# Inlined tasks are evaluated recursively by ``Task.__call__``; a few dozen
+# levels keep far from Python's recursion limit (about 400 levels fail).
+MAX_NESTING = 32
+
+
+def _references(node, key):
+    """How many times ``node`` reads ``key``; infinite when that cannot be told."""
+    if isinstance(node, TaskRef):
+        return int(node.key == key)
+    if not isinstance(node, Task):  # Task and its containers (List, Dict, ...) keep parts in args
+        return math.inf if key in node.dependencies else 0
+    count = sum(
+        _references(part, key)
+        for part in (*node.args, *node.kwargs.values())
+        if isinstance(part, (GraphNode, TaskRef))
+    )
+    return math.inf if count == 0 and key in node.dependencies else count
+
+
 def _fused(graph, keys, referenced):
-    """Block-private tasks with aliases resolved and one-consumer tasks inlined.
+    """Block-private tasks with aliases resolved and one-reader tasks inlined.
 
     ``keys`` are the tasks only this block needs; ``referenced`` the ones the
     step reads directly. An alias of another private task is replaced by its
-    target, and a private task read by exactly one other private task (and not
-    by the step) is nested inside that task, so a chain such as ``zeros -> add``
-    is one task per step rather than two. Nothing is computed twice: a private
-    task has no consumer outside the block, and tasks with several consumers
-    stay on their own.
+    target, and a private task read once, by exactly one other private task
+    (and not by the step), is nested inside that task, so a chain such as
+    ``zeros -> add`` is one task per step rather than two. Nothing is computed
+    twice: a private task has no reader outside the block, and a task read by
+    several tasks, or twice by one (``t + t``), stays on its own. Nesting stops
+    at ``MAX_NESTING`` levels.
 
     Returns ``nodes, aliases``: ``{key: node}`` of the tasks that remain, in an
     order where dependencies come first, and ``{alias: key}`` of the aliases
@@ -320,29 +341,35 @@ def _fused(graph, keys, referenced):
     if aliases:
         local = {key: node.substitute(aliases) for key, node in local.items()}
         referenced = {aliases.get(key, key) for key in referenced}
-    consumers = {key: [] for key in local}
+    readers = {key: [] for key in local}
     for key, node in local.items():
         for dep in node.dependencies & local.keys():
-            consumers[dep].append(key)
-    inline = {
+            readers[dep].append(key)
+    candidates = {
         key
-        for key, users in consumers.items()
+        for key, users in readers.items()
         if key not in referenced and len(users) == 1 and type(local[key]) is Task and type(local[users[0]]) is Task
     }
     # Dependencies first (Kahn's order), so a task's inlined inputs are ready.
     pending = {key: len(node.dependencies & local.keys()) for key, node in local.items()}
     ready = [key for key, n in pending.items() if n == 0]
-    nodes = {}
+    nodes, depth, inlined = {}, {}, set()
     while ready:
         key = ready.pop()
         node = local[key]
-        subs = {dep: nodes[dep] for dep in node.dependencies & inline}
+        subs = {
+            dep: nodes[dep]
+            for dep in node.dependencies & candidates
+            if depth[dep] < MAX_NESTING and _references(node, dep) == 1
+        }
         nodes[key] = node.substitute(subs) if subs else node
-        for user in consumers[key]:
+        depth[key] = 1 + max((depth[dep] for dep in subs), default=0)
+        inlined.update(subs)
+        for user in readers[key]:
             pending[user] -= 1
             if pending[user] == 0:
                 ready.append(user)
-    return {key: node for key, node in nodes.items() if key not in inline}, aliases
+    return {key: node for key, node in nodes.items() if key not in inlined}, aliases
 
 
 def _localize(step_inputs, blocks, graph, token, name, prefetch, layer):

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 
 from dask_incr import Incremental, build_chain, fit_blocks, plan_fit
+from dask_incr.graph import MAX_NESTING
 
 
 def test_private_dask_api():
@@ -232,28 +233,46 @@ def test_epochs_reload_blocks_instead_of_keeping_them(epochs):
     assert counter.peak <= 2, "blocks held at once do not grow with epochs"
 
 
-@pytest.mark.parametrize("shape", ["chain", "diamond"])
+@pytest.mark.parametrize("shape", ["chain", "diamond", "read twice"])
 def test_private_chains_are_fused_without_computing_anything_twice(shape):
-    """A block's one-consumer tasks are inlined into their consumer; shared work is not repeated."""
+    """A block's one-reader tasks are inlined into their reader; nothing is computed twice."""
     counter = LiveBlocks()
     raw = tracked_array(counter, 6)
-    X = raw * 2.0 + 1.0  # loader -> mul -> add: one consumer each
-    y = raw[:, 0] if shape == "diamond" else None  # the loaded block now has two consumers
-    lazy = fit_blocks(SGDRegressor(random_state=0) if y is not None else SlowLearner(), X, y, prefetch=1, compute=False)
+    if shape == "read twice":  # one task reads the loaded block twice: it must stay on its own
+        X, y, transform = raw + raw, da.ones(300, chunks=50), lambda b: b + b
+    else:  # loader -> mul -> add: one reader each
+        X, transform = raw * 2.0 + 1.0, lambda b: b * 2.0 + 1.0
+        y = raw[:, 0] if shape == "diamond" else da.ones(300, chunks=50)  # diamond: the block has two readers
+    lazy = fit_blocks(SGDRegressor(random_state=0), X, y, prefetch=1, compute=False)
     name = lazy.key[0]
     layer = lazy.dask.layers[name]
     per_step = [k for k in layer if k[0] != name and not k[0].startswith("prefetch-") and k[1] == 3]
-    # chain: one task; diamond: the load (two consumers), y's slice and X's fused arithmetic
-    assert len(per_step) == (3 if shape == "diamond" else 1), per_step
+    # chain: X's fused task and y's; diamond: the load, y's slice, X's fused arithmetic;
+    # read twice: the load, X's sum, y
+    assert len(per_step) == {"chain": 2, "diamond": 3, "read twice": 3}[shape], per_step
     with dask.config.set(scheduler="threads", num_workers=4):
         model = lazy.compute()
     assert counter.loads == 6, "every block is loaded exactly once"
-    if y is not None:
-        blocks = [np.random.default_rng(i).normal(size=(50, 3)) for i in range(6)]
-        expected = SGDRegressor(random_state=0)
-        for block in blocks:
-            expected.partial_fit(block * 2.0 + 1.0, block[:, 0])
-        assert_same_model(model, expected)
+    expected = SGDRegressor(random_state=0)
+    for i in range(6):
+        block = np.random.default_rng(i).normal(size=(50, 3))
+        expected.partial_fit(transform(block), block[:, 0] if shape == "diamond" else np.ones(50))
+    assert_same_model(model, expected)
+
+
+def test_long_private_chains_are_nested_to_a_bounded_depth():
+    """Inlining 400 elementwise steps into one task would overflow Python's stack at run time."""
+    X = da.random.default_rng(0).normal(size=(40, 2), chunks=10)
+    deep = X
+    for _ in range(400):
+        deep = deep + 1.0
+    y = da.ones(40, chunks=10)
+    lazy = fit_blocks(SGDRegressor(random_state=0), deep, y, compute=False)
+    layer = lazy.dask.layers[lazy.key[0]]
+    per_step = [k for k in layer if k[0] != lazy.key[0] and not k[0].startswith("prefetch-") and k[1] == 2]
+    assert 400 // MAX_NESTING <= len(per_step) <= 400 // MAX_NESTING + 3, len(per_step)
+    for scheduler in ("sync", "threads"):
+        assert_same_model(lazy.compute(scheduler=scheduler), manual_fit(SGDRegressor(random_state=0), deep, y))
 
 
 def test_epochs_equal_the_loop_over_the_planned_order(scheduler):
