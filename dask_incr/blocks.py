@@ -82,11 +82,12 @@ def is_dask_collection_like(obj):
 def row_blocks(data, label="X", *, optimize=True):
     """Split a dask Array, DataFrame or Series into its row blocks.
 
-    Arrays are pre-optimised (their keys stay, upstream work is fused) unless
-    ``optimize=False`` (:func:`align_blocks` optimises X, y and sample_weight
-    together, so work they share stays shared); dataframes are optimised with
-    their own ``.optimize()`` and keys are read from that same object, so they
-    match its graph.
+    With ``optimize`` (the default), arrays are pre-optimised (their keys stay,
+    upstream work is fused) and dataframes optimised with their own
+    ``.optimize()`` (column projection, fusion); keys are read from the
+    optimised object, so they match its graph. :func:`align_blocks` turns it
+    off where optimising X, y and sample_weight apart would duplicate work they
+    share.
 
     Examples
     --------
@@ -103,7 +104,7 @@ def row_blocks(data, label="X", *, optimize=True):
         parts = [[row] if isinstance(row, tuple) else list(flatten(row)) for row in data.__dask_keys__()]
         return Blocks(label, data, parts, tuple(data.numblocks[1:]), tuple(data.chunks[0]))
     if isinstance(data, (dd.DataFrame, dd.Series)):
-        optimized = data.optimize()
+        optimized = data.optimize() if optimize else data
         # Optimising may regroup partitions (parquet files are combined when
         # few columns are read), so X and y taken from one frame would no
         # longer pair up; keys and graph are then read from the frame as it is.
@@ -160,7 +161,12 @@ def align_blocks(X, y=None, sample_weight=None):
     >>> yb.sizes, wb
     ((3, 3), None)
     """
-    Xb = row_blocks(X, "X", optimize=False)
+    # Each frame optimised apart would get its own fused copy of the work the
+    # frames share (a map_partitions upstream of X and y runs twice per
+    # partition); frames that share tasks are used as they are, so that work
+    # runs once, and the graph builder fuses each partition's own tasks.
+    optimize_frames = not _frames_share_work(X, y, sample_weight)
+    Xb = row_blocks(X, "X", optimize=optimize_frames and not isinstance(X, da.Array))
     others = {"y": y, "sample_weight": sample_weight}
     for label, value in others.items():
         if value is not None:
@@ -173,8 +179,22 @@ def align_blocks(X, y=None, sample_weight=None):
         Xb = row_blocks(X, "X", optimize=True)
     aligned = [Xb]
     for label, value in others.items():
-        aligned.append(None if value is None else _align(value, Xb, label))
+        aligned.append(None if value is None else _align(value, Xb, label, optimize_frames))
     return tuple(aligned)
+
+
+def _frames_share_work(*values):
+    """Whether two of the dask DataFrames / Series among ``values`` have tasks in common."""
+    frames = [v for v in values if isinstance(v, (dd.DataFrame, dd.Series))]
+    if len(frames) < 2:
+        return False
+    seen = set()
+    for frame in frames:
+        keys = set(frame.__dask_graph__().keys())
+        if seen & keys:
+            return True
+        seen |= keys
+    return False
 
 
 def _realign(value, Xb, label):
@@ -193,7 +213,7 @@ def _realign(value, Xb, label):
     return value
 
 
-def _align(value, Xb, label):
+def _align(value, Xb, label, optimize_frames=True):
     """The row blocks of y or sample_weight, matching X's."""
     if not dask.is_dask_collection(value):
         value = as_array_like(value)
@@ -209,7 +229,7 @@ def _align(value, Xb, label):
         if rows != sum(Xb.sizes):
             raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {rows}")
         return split_like(value, Xb.sizes, label)
-    blocks = row_blocks(value, label, optimize=False)
+    blocks = row_blocks(value, label, optimize=optimize_frames and not isinstance(value, da.Array))
     if blocks.n_blocks != Xb.n_blocks:
         raise ValueError(
             f"X has {Xb.n_blocks} row blocks but {label} has {blocks.n_blocks}, and they "

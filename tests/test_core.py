@@ -333,6 +333,30 @@ def test_python_lists_work_with_row_shuffles():
     assert in_memory.coef_.shape == (2,)
 
 
+PARTITION_CALLS = []
+
+
+def doubled_partition(part):
+    """An upstream step of X and y that records each run."""
+    PARTITION_CALLS.append(len(part))
+    return part * 2.0
+
+
+def test_work_shared_by_x_and_y_frames_runs_once_per_partition():
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(100, 4)), columns=list("abct"))
+    df = dd.from_pandas(frame, npartitions=5).map_partitions(doubled_partition)
+    X, y = df[list("abc")], df["t"]
+    expected = SGDRegressor(random_state=0)
+    for start in range(0, 100, 20):  # from_pandas's 5 partitions of 20 rows
+        part = frame.iloc[start : start + 20] * 2.0
+        expected.partial_fit(part[list("abc")], part["t"])
+    PARTITION_CALLS.clear()
+    with dask.config.set(scheduler="sync"):
+        model = fit_blocks(SGDRegressor(random_state=0), X, y)
+    assert len(PARTITION_CALLS) == 5, "X and y read the one upstream task of each partition"
+    assert_same_model(model, expected)
+
+
 def test_x_and_y_from_one_parquet_dataset(tmp_path, scheduler):
     """Optimising X and y apart regroups parquet partitions differently: keep them paired."""
     frame = pd.DataFrame(np.random.default_rng(0).normal(size=(2000, 13)), columns=[*(f"f{i}" for i in range(12)), "t"])
