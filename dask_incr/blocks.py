@@ -184,10 +184,30 @@ def align_blocks(X, y=None, sample_weight=None):
 
 
 def _frames_share_work(*values):
-    """Whether two of the dask DataFrames / Series among ``values`` have tasks in common."""
+    """Whether two of the dask DataFrames / Series among ``values`` share an expression.
+
+    Read from the expression trees (``frame.expr.walk()``), which costs
+    microseconds; materialising the graphs to compare their keys cost as much
+    as the rest of the build.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0], "t": [0.0, 1.0]}), npartitions=1) * 2
+    >>> other = dd.from_pandas(pd.Series([5.0, 6.0]), npartitions=1)
+    >>> _frames_share_work(df[["a"]], df["t"]), _frames_share_work(df[["a"]], other)
+    (True, False)
+    """
     frames = [v for v in values if isinstance(v, (dd.DataFrame, dd.Series))]
     if len(frames) < 2:
         return False
+    seen = set()
+    for frame in frames:
+        tokens = {tokenize(expr) for expr in frame.expr.walk()}
+        if seen & tokens:
+            return True
+        seen |= tokens
+    return False
     seen = set()
     for frame in frames:
         keys = set(frame.__dask_graph__().keys())
