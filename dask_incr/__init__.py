@@ -5,22 +5,27 @@ one after another, as a hand-built Dask graph: the model travels to the data
 and only a few blocks are ever in memory.
 """
 
-from . import sizeof  # noqa: F401  (registers an honest dask.sizeof for estimators)
-from .core import FitPlan, fit_blocks, plan_fit
-from .graph import build_chain
-from .orders import block_order, row_permutation, row_seeds
-from .wrappers import Incremental
 from . import datasets
+from . import sizeof  # noqa: F401  (registers an honest dask.sizeof for estimators)
+from .fit import FitPlan, NotIncrementalError, fit_blocks, plan_fit
+from .graph import build_chain
+from .options import FitOptions
+from .orders import block_order, row_permutation, row_seeds
+from .steps import partial_fit_step
+from .wrappers import Incremental
 
 __all__ = [
-    "Incremental",
-    "fit_blocks",
-    "plan_fit",
+    "FitOptions",
     "FitPlan",
-    "build_chain",
+    "Incremental",
+    "NotIncrementalError",
     "block_order",
-    "row_seeds",
-    "row_permutation",
+    "build_chain",
     "datasets",
+    "fit_blocks",
+    "partial_fit_step",
+    "plan_fit",
+    "row_permutation",
+    "row_seeds",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

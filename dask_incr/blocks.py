@@ -1,28 +1,49 @@
-"""Blocks: from a collection to the row blocks a fit feeds, one per step.
+"""Blocks: every input kind, split into the row blocks a fit feeds, one per step.
 
 X, y and sample_weight are split into the same row blocks: block ``i`` of each
 input holds the same rows. Dask arrays with known chunks are realigned to X's
-row chunks; in-memory y or sample_weight is sliced along X's row chunks;
+row chunks; in-memory data is one block, or is sliced along X's row chunks;
 everything else must already have one block per block of X, and where sizes are
 unknown until run time the step itself checks them.
+
+This module owns the input kinds: :func:`coerce` is the one coercion of
+in-memory data and :func:`dask_incr.steps.n_rows` the one row counter.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import dask
 import dask.array as da
+import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
-from dask.base import tokenize
 from dask.core import flatten
 from dask.task_spec import DataNode, List, Task, TaskRef
+from scipy import sparse
 
-from .steps import concat_parts, slice_rows
+from .steps import concat_parts, n_rows, take_rows
 
-__all__ = ["Blocks", "row_blocks", "split_like", "align_blocks", "is_dask_collection_like"]
+__all__ = ["Blocks", "align_blocks", "coerce", "row_blocks", "type_name"]
+
+# Sparse formats whose rows can be indexed; the others become CSR.
+_ROW_INDEXABLE = ("csr", "csc", "lil", "dok")
+
+
+def type_name(value):
+    """The qualified type name of ``value``, for messages.
+
+    Examples
+    --------
+    >>> type_name(None), type_name({}), type_name(np.zeros(1))
+    ('None', 'dict', 'numpy.ndarray')
+    """
+    if value is None:
+        return "None"
+    cls = type(value)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
 
 
 @dataclass(frozen=True)
@@ -35,52 +56,66 @@ class Blocks:
         What the input is (``"X"``, ``"y"``, ``"sample_weight"``), for messages.
     collection : dask collection or None
         What the fit graph depends on (``None`` for in-memory data).
-    parts : list
-        Per block, the keys of its chunks in C order over the non-row axes; for
-        in-memory data, the ``(start, stop)`` rows of the block.
-    grid : tuple of int
-        Number of chunks along each non-row axis.
+    nodes : list
+        Per block, a task-spec node that evaluates to its whole rows.
     sizes : tuple of float
         Rows per block; ``nan`` where unknown until run time.
-    data : DataNode or None
-        The in-memory value the blocks are sliced from.
+    source : object
+        What identifies the data in a token: the collection or the value.
     """
 
     label: str
     collection: object
-    parts: list
-    grid: tuple = ()
-    sizes: tuple = ()
-    data: DataNode | None = field(default=None, repr=False)
+    nodes: list
+    sizes: tuple
+    source: object = None
 
     @property
     def n_blocks(self):
-        return len(self.parts)
+        return len(self.nodes)
 
     @property
     def known_sizes(self):
         return not any(math.isnan(s) for s in self.sizes)
 
-    def node(self, i):
-        """A task-spec node that evaluates to block ``i`` (whole rows)."""
-        if self.data is not None:
-            if self.n_blocks == 1:  # the whole value: no slicing, any array-like
-                return TaskRef(self.data.key)
-            start, stop = self.parts[i]
-            return Task(None, slice_rows, TaskRef(self.data.key), start, stop)
-        keys = self.parts[i]
-        if len(keys) == 1:
-            return TaskRef(keys[0])
-        return Task(None, concat_parts, List(*(TaskRef(k) for k in keys)), self.grid)
 
+def coerce(value, label):
+    """In-memory data as a fit reads it: row-indexable, with at least one dimension.
 
-def is_dask_collection_like(obj):
-    """Whether ``obj`` is a lazy Dask collection (array, dataframe, delayed, …)."""
-    return dask.is_dask_collection(obj)
+    numpy, pandas and row-indexable sparse data are kept as they are; other
+    sparse formats (COO, BSR, DIA) become CSR; lists and tuples become numpy
+    arrays. Anything else is refused naming the type that was passed.
+
+    Examples
+    --------
+    >>> coerce([[1, 2], [3, 4]], "X").shape
+    (2, 2)
+    >>> coerce(sparse.coo_matrix(np.eye(2)), "X").format
+    'csr'
+    >>> coerce("abc", "y")
+    Traceback (most recent call last):
+    ...
+    TypeError: y must be array-like (numpy, pandas, scipy.sparse, a list) or a dask collection, got str
+    """
+    if sparse.issparse(value):
+        return value if value.format in _ROW_INDEXABLE else value.tocsr()
+    if hasattr(value, "shape") and hasattr(value, "__getitem__"):
+        if len(value.shape) == 0:
+            raise ValueError(f"{label} must have at least one dimension, got a 0-d {type_name(value)}")
+        return value
+    if isinstance(value, (list, tuple)) or hasattr(value, "__array__"):
+        array = np.asarray(value)
+        if array.ndim == 0:
+            raise ValueError(f"{label} must have at least one dimension, got an empty {type_name(value)}")
+        return array
+    raise TypeError(
+        f"{label} must be array-like (numpy, pandas, scipy.sparse, a list) or a dask collection, "
+        f"got {type_name(value)}"
+    )
 
 
 def row_blocks(data, label="X", *, optimize=True):
-    """Split a dask Array, DataFrame or Series into its row blocks.
+    """Split a dask Array, DataFrame, Series or Bag into its row blocks.
 
     With ``optimize`` (the default), arrays are pre-optimised (their keys stay,
     upstream work is fused) and dataframes optimised with their own
@@ -93,16 +128,17 @@ def row_blocks(data, label="X", *, optimize=True):
     --------
     >>> X = da.ones((5, 4), chunks=(2, 3))
     >>> blocks = row_blocks(X)
-    >>> blocks.n_blocks, blocks.grid, blocks.sizes
-    (3, (2,), (2, 2, 1))
+    >>> blocks.n_blocks, blocks.sizes
+    (3, (2, 2, 1))
     """
     if isinstance(data, da.Array):
         if data.ndim == 0:
-            raise ValueError(f"{label} must have at least one dimension, got a 0-d array")
+            raise ValueError(f"{label} must have at least one dimension, got a 0-d dask array")
         if optimize:
             (data,) = dask.optimize(data)
-        parts = [[row] if isinstance(row, tuple) else list(flatten(row)) for row in data.__dask_keys__()]
-        return Blocks(label, data, parts, tuple(data.numblocks[1:]), tuple(data.chunks[0]))
+        grid = tuple(data.numblocks[1:])
+        nodes = [_join(row, grid) for row in data.__dask_keys__()]
+        return Blocks(label, data, nodes, tuple(data.chunks[0]), data)
     if isinstance(data, (dd.DataFrame, dd.Series)):
         optimized = data.optimize() if optimize else data
         # Optimising may regroup partitions (parquet files are combined when
@@ -110,49 +146,52 @@ def row_blocks(data, label="X", *, optimize=True):
         # longer pair up; keys and graph are then read from the frame as it is.
         if optimized.npartitions == data.npartitions:
             data = optimized
-        parts = [[key] for key in data.__dask_keys__()]
-        return Blocks(label, data, parts, (), (math.nan,) * len(parts))
+        return _partitioned(data, label)
+    if isinstance(data, db.Bag):
+        return _partitioned(data, label)
     raise TypeError(
-        f"{label} must be a dask Array, DataFrame or Series, or numpy / pandas data, "
-        f"got {type(data).__module__}.{type(data).__name__}"
+        f"{label} must be a dask Array, DataFrame, Series or Bag, or in-memory data, got {type_name(data)}"
     )
 
 
-def split_like(value, sizes, label):
-    """Split in-memory data along known row-block sizes."""
-    stops = np.cumsum(sizes).astype(int).tolist()
-    starts = [0] + stops[:-1]
-    node = DataNode(f"{label}-{tokenize(value)}", value)
-    return Blocks(label, None, list(zip(starts, stops)), (), tuple(sizes), node)
+def _partitioned(data, label):
+    nodes = [TaskRef(key) for key in data.__dask_keys__()]
+    return Blocks(label, data, nodes, (math.nan,) * len(nodes), data)
 
 
-def as_array_like(value):
-    """In-memory data as it is when it has a shape (numpy, pandas, sparse), else a numpy array.
+def _join(row, grid):
+    """The node of one row block of an array: its chunk, or its chunks joined."""
+    if isinstance(row, tuple):
+        return TaskRef(row)
+    keys = list(flatten(row))
+    if len(keys) == 1:
+        return TaskRef(keys[0])
+    return Task(None, concat_parts, List(*(TaskRef(k) for k in keys)), grid)
+
+
+def memory_blocks(value, sizes, label):
+    """In-memory data cut along known row-block sizes; each block rides in its step's task.
 
     Examples
     --------
-    >>> as_array_like([[1, 2], [3, 4]]).shape
-    (2, 2)
+    >>> blocks = memory_blocks(np.arange(5), (2, 3), "y")
+    >>> [node.value.tolist() for node in blocks.nodes]
+    [[0, 1], [2, 3, 4]]
     """
-    return value if hasattr(value, "shape") else np.asarray(value)
-
-
-def _n_rows(value):
-    shape = getattr(value, "shape", None)
-    if shape is not None:
-        return shape[0] if len(shape) else None
-    try:
-        return len(value)
-    except TypeError:
-        return None
+    if len(sizes) == 1:
+        nodes = [DataNode(None, value)]
+    else:
+        stops = np.cumsum(sizes).astype(int).tolist()
+        nodes = [DataNode(None, take_rows(value, slice(a, b))) for a, b in zip([0] + stops[:-1], stops)]
+    return Blocks(label, None, nodes, tuple(sizes), value)
 
 
 def align_blocks(X, y=None, sample_weight=None):
     """Split X into row blocks and y and sample_weight along the same rows.
 
     Returns the :class:`Blocks` of X, y and sample_weight (``None`` where an
-    input is ``None``). Raises ``ValueError`` naming the inputs and blocks that
-    disagree, before anything is computed.
+    input is ``None``). Raises naming the inputs and blocks that disagree,
+    before anything is computed.
 
     Examples
     --------
@@ -160,27 +199,55 @@ def align_blocks(X, y=None, sample_weight=None):
     >>> Xb, yb, wb = align_blocks(X, da.zeros(6, chunks=2))
     >>> yb.sizes, wb
     ((3, 3), None)
+    >>> Xb, yb, _ = align_blocks(np.ones((4, 2)), [0, 1, 0, 1])
+    >>> Xb.n_blocks, yb.sizes
+    (1, (4,))
     """
+    if X is None:
+        raise TypeError("X must be array-like or a dask collection, got None")
+    others = {"y": y, "sample_weight": sample_weight}
+    if not dask.is_dask_collection(X):
+        X = coerce(X, "X")
+        _check_features(X.shape)
+        Xb = memory_blocks(X, (n_rows(X),), "X")
+        return (Xb, *(_align(value, Xb, label) for label, value in others.items()))
+    if isinstance(X, da.Array):
+        _check_features(X.shape)
     # Each frame optimised apart would get its own fused copy of the work the
     # frames share (a map_partitions upstream of X and y runs twice per
     # partition); frames that share tasks are used as they are, so that work
     # runs once, and the graph builder fuses each partition's own tasks.
     optimize_frames = not _frames_share_work(X, y, sample_weight)
-    Xb = row_blocks(X, "X", optimize=optimize_frames and not isinstance(X, da.Array))
-    others = {"y": y, "sample_weight": sample_weight}
     for label, value in others.items():
-        if value is not None:
-            others[label] = _realign(value, Xb, label)
-    if isinstance(X, da.Array) and not any(isinstance(v, da.Array) for v in others.values()):
+        _check_dims(value, label)
+    if isinstance(X, da.Array):
         # Fusing X's per-block chains saves tasks at run time. Between several
         # arrays dask's fusion would inline a task they share (y computed from
         # X, or both from one generator) into each and run it twice per block;
         # unfused, optimising only culls, which the graph builder does anyway.
-        Xb = row_blocks(X, "X", optimize=True)
-    aligned = [Xb]
-    for label, value in others.items():
-        aligned.append(None if value is None else _align(value, Xb, label, optimize_frames))
-    return tuple(aligned)
+        alone = not any(isinstance(v, da.Array) for v in others.values())
+        Xb = row_blocks(X, "X", optimize=alone)
+    else:
+        Xb = row_blocks(X, "X", optimize=optimize_frames)
+    return (Xb, *(_align(value, Xb, label, optimize_frames) for label, value in others.items()))
+
+
+def _check_features(shape):
+    if len(shape) == 2 and shape[1] == 0:
+        # scikit-learn's own wording, which its estimator checks expect
+        raise ValueError(f"Found array with 0 feature(s) (shape={tuple(shape)}) while a minimum of 1 is required.")
+
+
+def _check_dims(value, label):
+    ndim = getattr(value, "ndim", None)
+    if ndim is None:
+        return
+    if ndim == 0:
+        raise ValueError(f"{label} must have at least one dimension, got a 0-d {type_name(value)}")
+    if label == "sample_weight" and ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D, got {ndim} dimensions")
+    if label == "y" and ndim > 2:
+        raise ValueError(f"y must be 1-D or 2-D, got {ndim} dimensions")
 
 
 def _frames_share_work(*values):
@@ -199,47 +266,23 @@ def _frames_share_work(*values):
     (True, False)
     """
     frames = [v for v in values if isinstance(v, (dd.DataFrame, dd.Series))]
-    if len(frames) < 2:
-        return False
     seen = set()
     for frame in frames:
-        tokens = {tokenize(expr) for expr in frame.expr.walk()}
-        if seen & tokens:
+        names = {expr._name for expr in frame.expr.walk()}
+        if seen & names:
             return True
-        seen |= tokens
+        seen |= names
     return False
-    seen = set()
-    for frame in frames:
-        keys = set(frame.__dask_graph__().keys())
-        if seen & keys:
-            return True
-        seen |= keys
-    return False
-
-
-def _realign(value, Xb, label):
-    """Check y or sample_weight against X; rechunk a dask array to X's rows."""
-    if isinstance(value, da.Array) and value.ndim == 0:
-        raise ValueError(f"{label} must have at least one dimension, got a 0-d array")
-    if label == "sample_weight" and getattr(value, "ndim", 1) != 1:
-        raise ValueError(f"sample_weight must be 1-D, got {value.ndim} dimensions")
-    if label == "y" and getattr(value, "ndim", 1) > 2:
-        raise ValueError(f"y must be 1-D or 2-D, got {value.ndim} dimensions")
-    if isinstance(value, da.Array) and Xb.known_sizes and not any(map(math.isnan, value.chunks[0])):
-        if value.shape[0] != sum(Xb.sizes):
-            raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {value.shape[0]}")
-        if tuple(value.chunks[0]) != tuple(Xb.sizes):
-            value = value.rechunk({0: Xb.sizes})
-    return value
 
 
 def _align(value, Xb, label, optimize_frames=True):
     """The row blocks of y or sample_weight, matching X's."""
+    if value is None:
+        return None
     if not dask.is_dask_collection(value):
-        value = as_array_like(value)
-        rows = _n_rows(value)
-        if rows is None:
-            raise TypeError(f"{label} must be array-like, got {type(value).__name__}")
+        value = coerce(value, label)
+        _check_dims(value, label)
+        rows = n_rows(value)
         if not Xb.known_sizes:
             raise ValueError(
                 f"{label} is in memory but the sizes of X's row blocks are unknown until "
@@ -248,7 +291,16 @@ def _align(value, Xb, label, optimize_frames=True):
             )
         if rows != sum(Xb.sizes):
             raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {rows}")
-        return split_like(value, Xb.sizes, label)
+        return memory_blocks(value, Xb.sizes, label)
+    if Xb.collection is None:
+        raise TypeError(
+            f"X is in memory but {label} is a {type_name(value)}; pass both in memory or both as dask collections"
+        )
+    if isinstance(value, da.Array) and Xb.known_sizes and not any(map(math.isnan, value.chunks[0])):
+        if value.shape[0] != sum(Xb.sizes):
+            raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {value.shape[0]}")
+        if tuple(value.chunks[0]) != tuple(Xb.sizes):
+            value = value.rechunk({0: Xb.sizes})
     blocks = row_blocks(value, label, optimize=optimize_frames and not isinstance(value, da.Array))
     if blocks.n_blocks != Xb.n_blocks:
         raise ValueError(

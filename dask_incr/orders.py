@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["resolve_seed", "block_order", "row_seeds", "row_permutation"]
+__all__ = ["block_order", "check_count", "check_seed", "plan_order", "resolve_seed", "row_permutation", "row_seeds"]
 
 _SEED_BOUND = 2**63
 
@@ -44,22 +44,41 @@ def resolve_seed(random_state=None):
     >>> resolve_seed(np.random.RandomState(0)) == resolve_seed(np.random.RandomState(0))
     True
     """
+    check_seed(random_state)
     if random_state is None:
         return int(np.random.SeedSequence().entropy)
-    if isinstance(random_state, (bool, np.bool_)):
-        raise ValueError(f"{random_state!r} cannot be used to seed: random_state must be None, an int, a RandomState or a Generator")
-    if isinstance(random_state, numbers.Integral):
-        if random_state < 0:
-            raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
-        return int(random_state)
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(np.iinfo(np.int32).max))
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(_SEED_BOUND))
-    # ValueError, as scikit-learn's check_random_state raises for the same mistake.
+    return int(random_state)
+
+
+def check_seed(random_state):
+    """Refuse a ``random_state`` that cannot seed, without drawing from it.
+
+    ``ValueError``, as scikit-learn's ``check_random_state`` raises for the
+    same mistake.
+
+    Examples
+    --------
+    >>> check_seed(0), check_seed(None)
+    (None, None)
+    >>> check_seed("0")
+    Traceback (most recent call last):
+    ...
+    ValueError: random_state must be None, an int >= 0, a numpy RandomState or a numpy Generator, got str
+    """
+    if random_state is None or isinstance(random_state, (np.random.RandomState, np.random.Generator)):
+        return
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, (bool, np.bool_)):
+        if random_state < 0:
+            raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
+        return
+    cls = type(random_state)
+    name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
     raise ValueError(
-        f"{type(random_state).__module__}.{type(random_state).__name__} cannot be used to seed: "
-        "random_state must be None, an int, a numpy RandomState or a numpy Generator"
+        f"random_state must be None, an int >= 0, a numpy RandomState or a numpy Generator, got {name}"
     )
 
 
@@ -98,8 +117,8 @@ def block_order(n_blocks, *, shuffle=False, epochs=1, random_state=None):
     >>> order == block_order(4, shuffle=True, epochs=2, random_state=0)
     True
     """
-    n_blocks = _check_count(n_blocks, "n_blocks", minimum=0)
-    epochs = _check_count(epochs, "epochs", minimum=1)
+    n_blocks = check_count(n_blocks, "n_blocks", minimum=0)
+    epochs = check_count(epochs, "epochs", minimum=1)
     if not shuffle:
         return list(range(n_blocks)) * epochs
     order_stream, _ = _streams(resolve_seed(random_state))
@@ -132,7 +151,7 @@ def row_seeds(n_steps, *, random_state=None):
     >>> seeds == row_seeds(3, random_state=0)
     True
     """
-    n_steps = _check_count(n_steps, "n_steps", minimum=0)
+    n_steps = check_count(n_steps, "n_steps", minimum=0)
     _, rows_stream = _streams(resolve_seed(random_state))
     return rows_stream.generate_state(n_steps, dtype=np.uint64).tolist() if n_steps else []
 
@@ -150,9 +169,42 @@ def row_permutation(n_rows, seed):
     return np.random.default_rng(seed).permutation(n_rows)
 
 
-def _check_count(value, name, *, minimum):
+def check_count(value, name, *, minimum):
+    """``value`` as an int: ``TypeError`` unless it is an integer, ``ValueError`` below ``minimum``.
+
+    Examples
+    --------
+    >>> check_count(3, "epochs", minimum=1)
+    3
+    >>> check_count(True, "epochs", minimum=1)
+    Traceback (most recent call last):
+    ...
+    TypeError: epochs must be an integer, got True (bool)
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def plan_order(n_blocks, *, shuffle_blocks=False, shuffle_rows=False, epochs=1, random_state=None):
+    """The block order and per-step row seeds of a fit, from one seed.
+
+    Returns ``(order, seeds, seed)``: ``seeds`` is ``None`` unless rows are
+    shuffled, ``seed`` the integer that reproduces both (``None`` when nothing
+    is random).
+
+    Examples
+    --------
+    >>> plan_order(3, epochs=2)
+    ([0, 1, 2, 0, 1, 2], None, None)
+    >>> order, seeds, seed = plan_order(3, shuffle_blocks=True, random_state=5)
+    >>> sorted(order), seeds, seed
+    ([0, 1, 2], None, 5)
+    """
+    shuffled = shuffle_blocks or shuffle_rows
+    seed = resolve_seed(random_state) if shuffled else None
+    order = block_order(n_blocks, shuffle=shuffle_blocks, epochs=epochs, random_state=seed)
+    seeds = row_seeds(len(order), random_state=seed) if shuffle_rows else None
+    return order, seeds, seed

@@ -1,7 +1,8 @@
 """Steps: the functions that run inside the tasks of a fit.
 
 They are small, module-level and named for what they do, so graphs pickle to
-any worker and read well in :func:`dask.visualize`.
+any worker and read well in :func:`dask.visualize`. This is the bottom layer:
+it imports nothing else of dask_incr but the pure :mod:`dask_incr.orders`.
 """
 
 from __future__ import annotations
@@ -9,50 +10,44 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from scipy import sparse
 
 from .orders import row_permutation
 
-__all__ = ["partial_fit_step", "concat_parts", "slice_rows", "model_done", "n_rows", "take_rows"]
+__all__ = ["partial_fit_step"]
 
 
 def n_rows(data):
-    """Number of rows of a block (``None`` for a missing input).
+    """Number of rows of a block: the one row counter of dask_incr (``None`` for no input).
 
     Examples
     --------
-    >>> n_rows(np.zeros((3, 2))), n_rows(None)
-    (3, None)
+    >>> n_rows(np.zeros((3, 2))), n_rows([["a"], ["b"]]), n_rows(None)
+    (3, 2, None)
     """
     if data is None:
         return None
     shape = getattr(data, "shape", None)
-    return shape[0] if shape else len(data)
+    if shape is not None:
+        return shape[0] if len(shape) else None
+    return len(data)
 
 
 def take_rows(data, index):
-    """Rows ``index`` of a numpy array or pandas object (``None`` stays ``None``).
+    """Rows ``index`` (a slice or integer array) of a block; ``None`` stays ``None``.
 
     Examples
     --------
-    >>> take_rows(np.arange(4), [3, 0]).tolist()
-    [3, 0]
+    >>> take_rows(np.arange(4), [3, 0]).tolist(), take_rows(["a", "b", "c"], np.array([2, 0]))
+    ([3, 0], ['c', 'a'])
     """
     if data is None:
         return None
     if hasattr(data, "iloc"):
         return data.iloc[index]
+    if isinstance(data, list):  # a Bag partition
+        return data[index] if isinstance(index, slice) else [data[i] for i in index]
     return data[index]
-
-
-def slice_rows(data, start, stop):
-    """Rows ``start:stop`` of an in-memory array or pandas object.
-
-    Examples
-    --------
-    >>> slice_rows(np.arange(5), 1, 3).tolist()
-    [1, 2]
-    """
-    return take_rows(data, slice(start, stop))
 
 
 def concat_parts(parts, grid):
@@ -60,7 +55,7 @@ def concat_parts(parts, grid):
 
     Parameters
     ----------
-    parts : list of numpy.ndarray
+    parts : list of numpy.ndarray or scipy.sparse matrices
         The block's chunks in C order over the non-row axes.
     grid : tuple of int
         Number of chunks along each non-row axis.
@@ -71,6 +66,9 @@ def concat_parts(parts, grid):
     >>> concat_parts([a, b], (2,)).tolist()
     [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
     """
+    if any(sparse.issparse(part) for part in parts):
+        # 2-D by construction: scipy's sparse formats have no third axis.
+        return sparse.hstack(parts, format="csr")
     nested = parts
     for size in reversed(grid[1:]):
         nested = [nested[i : i + size] for i in range(0, len(nested), size)]
@@ -82,8 +80,24 @@ def model_done(model):
 
     Loading of a later block waits on this tiny task (see ``prefetch``), so
     the model itself is never shipped to, or pickled for, a loading task.
+
+    Examples
+    --------
+    >>> model_done("any model") is None
+    True
     """
     return None
+
+
+def gated(value, *signals):
+    """Return ``value``; the ``signals`` are dependencies that only order the task.
+
+    Examples
+    --------
+    >>> gated(3, None, None)
+    3
+    """
+    return value
 
 
 def partial_fit_step(
@@ -91,12 +105,15 @@ def partial_fit_step(
 ):
     """Run one ``partial_fit`` of a chain and return the updated model.
 
+    This is the step protocol of :func:`dask_incr.build_chain`: a custom step
+    takes the same arguments and returns the model.
+
     Parameters
     ----------
     model : estimator
         The model of the previous step. Updated in place (exactly one task
         reads each model key), except when ``copy_model`` is set: the first
-        step copies the caller's estimator so it is never changed.
+        step copies the estimator it is given so that object never changes.
     X, y, sample_weight : block data or None
         One row block; ``y`` and ``sample_weight`` are optional.
     fit_kwargs : dict, optional
@@ -113,6 +130,12 @@ def partial_fit_step(
     -------
     estimator
         The model after this block. Blocks of 0 rows leave it as it is.
+
+    Raises
+    ------
+    Exception
+        What ``partial_fit`` raised, the same object, with a note saying at
+        which step and block it happened.
 
     Examples
     --------
@@ -146,22 +169,7 @@ def partial_fit_step(
         else:
             model.partial_fit(X, y, **kwargs)
     except Exception as error:
-        located = _located(error, f"step {step} (block {block})")
-        if located is error:
-            raise
-        raise located from error
+        # The user's exception as it is (type, attributes, traceback), told where.
+        error.add_note(f"[in partial_fit at step {step} (block {block})]")
+        raise
     return model
-
-
-def _located(error, where):
-    """The same kind of exception, its message saying where it happened."""
-    message = f"{error} [in partial_fit at {where}]" if error.args else f"partial_fit failed at {where}"
-    try:
-        located = type(error)(message)
-    except Exception:
-        located = None
-    if located is None or str(located) != message:
-        if hasattr(error, "add_note"):  # Python >= 3.11
-            error.add_note(f"raised by partial_fit at {where}")
-        return error
-    return located

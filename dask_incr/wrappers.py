@@ -1,11 +1,10 @@
-"""Facade: ``Incremental``, a scikit-learn meta-estimator over :func:`~dask_incr.fit_blocks`.
+"""Facade: ``Incremental``, a scikit-learn meta-estimator over the functional layer.
 
-``fit`` and ``partial_fit`` train the wrapped estimator block by block through
-the functional layer; ``predict``, ``predict_proba``, ``predict_log_proba``,
-``decision_function`` and ``transform`` map the fitted estimator over the
-blocks of a dask collection, lazily, and ``score`` computes a metric from
-those lazy predictions. Each method exists only when the wrapped estimator has
-it, so ``hasattr`` tells the truth to Pipeline and GridSearchCV.
+``fit`` and ``partial_fit`` build :class:`~dask_incr.options.FitOptions` from
+the wrapper's parameters and hand the fit to :func:`dask_incr.fit.run_fit`;
+the prediction methods and ``score`` are :mod:`dask_incr.predict`'s block-wise
+maps. Each method exists only when the wrapped estimator has it, so
+``hasattr`` tells the truth to Pipeline and GridSearchCV.
 """
 
 from __future__ import annotations
@@ -15,29 +14,22 @@ from copy import deepcopy
 
 import dask
 import dask.array as da
+import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
-import pandas as pd
-from scipy import sparse
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
-from sklearn.metrics import get_scorer
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .core import check_incremental, compute_with_progress, fit_blocks, plan_fit, read_ahead
+from .blocks import coerce
+from .fit import _tags_of, check_incremental, run_fit
+from .options import OPTION_NAMES, FitOptions
 from .orders import resolve_seed
+from .predict import check_scoring, predict_blocks, score_blocks
 
-__all__ = ["Incremental", "call_seed", "fitted_wrapper", "apply_block", "apply_partition"]
-
-# Options of fit_blocks that Incremental sets from its own parameters; passing
-# them to fit() as if they were partial_fit arguments is a mistake worth naming.
-_FIT_OPTIONS = frozenset(
-    name
-    for name, p in inspect.signature(fit_blocks).parameters.items()
-    if p.kind is p.KEYWORD_ONLY and name != "sample_weight"
-)
+__all__ = ["Incremental"]
 
 
 def call_seed(seed, call):
@@ -226,13 +218,13 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : dask Array, DataFrame or Series, or numpy / pandas data
+        X : dask Array, DataFrame, Series or Bag, or in-memory data
         y : dask or in-memory data, optional
         **fit_kwargs
             Passed to every ``partial_fit`` call; ``sample_weight`` is split
             along X's row blocks. A classifier whose ``partial_fit`` takes
-            ``classes`` gets the labels found in ``y`` unless ``classes`` is
-            given (which saves a pass over ``y``).
+            ``classes`` gets the labels found in ``y`` (one pass over ``y``
+            inside the fit) unless ``classes`` is given.
 
         Returns
         -------
@@ -246,11 +238,10 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         >>> Incremental(SGDRegressor(random_state=0)).fit(X, y).n_features_in_
         2
         """
-        check_incremental(self.estimator)
-        start = clone(self.estimator)
-        self._check_call(start, y, fit_kwargs)
-        fit_kwargs = self._with_classes(start, _array_like(y), fit_kwargs)
-        return self._fit(start, X, y, fit_kwargs, call=0)
+        model, state = self._run(X, y, fit_kwargs, call=0, compute=True)
+        # Only now, after success: a failed fit leaves the wrapper as it was.
+        self.__dict__.update(state, estimator_=model)
+        return self
 
     def partial_fit(self, X, y=None, **fit_kwargs):
         """One more pass over ``X``, continuing from ``estimator_``.
@@ -262,7 +253,7 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         Parameters
         ----------
         X, y, **fit_kwargs
-            As for :meth:`fit`; classifiers need ``classes`` on the first call.
+            As for :meth:`fit`.
 
         Returns
         -------
@@ -277,13 +268,10 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         >>> clf.partial_fit(X, y, classes=[0, 1]).partial_fit(X, y).n_calls_
         2
         """
-        if self.__sklearn_is_fitted__():
-            start, call = self.estimator_, self.n_calls_
-        else:
-            check_incremental(self.estimator)
-            start, call = clone(self.estimator), 0
-        self._check_call(start, y, fit_kwargs)
-        return self._fit(start, X, y, fit_kwargs, call=call)
+        call = self.n_calls_ if self.__sklearn_is_fitted__() else 0
+        model, state = self._run(X, y, fit_kwargs, call=call, compute=True)
+        self.__dict__.update(state, estimator_=model)
+        return self
 
     def lazy_fit(self, X, y=None, **fit_kwargs):
         """The graph of :meth:`fit`, not yet run: a ``Delayed`` fitted ``Incremental``.
@@ -304,72 +292,56 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         >>> lazy.compute().order_
         [2, 1, 0]
         """
-        check_incremental(self.estimator)
-        start = clone(self.estimator)
-        self._check_call(start, y, fit_kwargs)
-        fit_kwargs = self._with_classes(start, _array_like(y), fit_kwargs)
-        model, state = self._run(start, X, y, fit_kwargs, call=0, compute=False)
+        model, state = self._run(X, y, fit_kwargs, call=0, compute=False)
         template = clone(self)
         name = "incremental-" + tokenize(model.key, template, state)
         return dask.delayed(fitted_wrapper, pure=True)(template, model, state, dask_key_name=name)
 
-    def _fit(self, start, X, y, fit_kwargs, *, call):
-        model, state = self._run(start, X, y, fit_kwargs, call=call, compute=True)
-        # Only now, after success: a failed fit leaves the wrapper as it was.
-        self.__dict__.update(state, estimator_=model)
-        return self
-
-    def _check_call(self, start, y, fit_kwargs):
-        """Refuse what fit_blocks would misread, and a bad ``scoring``, before any work."""
-        _check_scoring(self.scoring)
-        tags = _tags_of(start)
-        if y is None and tags is not None and tags.target_tags.required:
-            raise ValueError(f"{type(start).__name__} requires y to be passed, but the target y is None")
-        reserved = sorted(_FIT_OPTIONS.intersection(fit_kwargs))
+    def _run(self, X, y, fit_kwargs, *, call, compute):
+        """Check everything cheap, then fit through the functional layer's runner."""
+        if call == 0:
+            check_incremental(self.estimator)
+        options = self._options()
+        check_scoring(self.scoring)
+        reserved = sorted(OPTION_NAMES.intersection(fit_kwargs) | {"compute"}.intersection(fit_kwargs))
         if reserved:
+            name = type(self.estimator).__name__
             raise TypeError(
-                f"{reserved[0]!r} is not an argument of {type(start).__name__}.partial_fit; "
+                f"{reserved[0]!r} is not an argument of {name}.partial_fit; "
                 f"set it on the wrapper: Incremental(..., {reserved[0]}=...) or use dask_incr.fit_blocks"
             )
-
-    def _run(self, start, X, y, fit_kwargs, *, call, compute):
-        X, y = _array_like(X), _array_like(y)
-        shuffled = self.shuffle_blocks or self.shuffle_rows
-        base_seed = None
-        if shuffled:
+        start = self.estimator_ if call else clone(self.estimator)
+        seed, base_seed = None, None
+        if options.shuffled:
             # A chain of partial_fit calls keeps the seed its first shuffled call drew.
             base_seed = self.__dict__.get("_base_seed") if call else None
             if base_seed is None:
                 base_seed = resolve_seed(self.random_state)
-        seed = call_seed(base_seed, call) if shuffled else None
-        plan = plan_fit(
+            seed = call_seed(base_seed, call)
+        fit_kwargs = dict(fit_kwargs)
+        sample_weight = fit_kwargs.pop("sample_weight", None)
+        fit_kwargs = _with_classes(start, y, fit_kwargs)
+        plan = run_fit(
             start,
             X,
             y,
+            sample_weight=sample_weight,
+            options=options.replace(random_state=seed),
+            fit_kwargs=fit_kwargs,
+            compute=compute,
+        )
+        state = {"order_": plan.order, "seed_": seed, "n_calls_": call + 1, "_base_seed": base_seed}
+        return plan.result, state
+
+    def _options(self):
+        """The wrapper's parameters as validated fit options."""
+        return FitOptions(
             shuffle_blocks=self.shuffle_blocks,
             shuffle_rows=self.shuffle_rows,
             epochs=self.epochs,
-            random_state=seed,
-            prefetch=read_ahead(self.prefetch, X, y, *fit_kwargs.values()) if compute else self.prefetch,
-            **fit_kwargs,
+            random_state=self.random_state,
+            prefetch=self.prefetch,
         )
-        order = plan.order
-        model = compute_with_progress(plan.result) if compute else plan.result
-        state = {"order_": order, "seed_": seed, "n_calls_": call + 1, "_base_seed": base_seed}
-        return model, state
-
-    @staticmethod
-    def _with_classes(estimator, y, fit_kwargs):
-        """Add ``classes`` found in ``y`` when a classifier's partial_fit needs them."""
-        if (
-            y is None
-            or "classes" in fit_kwargs
-            or getattr(_tags_of(estimator), "estimator_type", None) != "classifier"
-            or "classes" not in inspect.signature(estimator.partial_fit).parameters
-            or (getattr(y, "ndim", 1) == 2 and y.shape[1] != 1)  # multi-output
-        ):
-            return fit_kwargs
-        return {**fit_kwargs, "classes": _labels(y)}
 
     # -- prediction -----------------------------------------------------------
 
@@ -495,29 +467,13 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
-        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        lazy = any(dask.is_dask_collection(v) for v in (X, y, sample_weight))
-        scoring = self.scoring if self.scoring is not None else _mixin_scoring(self.estimator_)
-        if scoring is None:
-            if lazy:
-                X, y, kwargs = dask.compute(X, y, kwargs)
-            return self.estimator_.score(X, y, **kwargs)
-        scorer = get_scorer(scoring)
-        if not lazy:
-            return scorer(self, X, y, **kwargs)
-        y, kwargs = dask.compute(y, kwargs)
-        return scorer(_Computed(self), X, y, **kwargs)
+        return score_blocks(self, self.estimator_, self.scoring, X, y, sample_weight)
 
     def _apply(self, method, X, meta):
         check_is_fitted(self)
         if meta is None and method in ("predict", "transform"):
             meta = self.meta
-        estimator = self.estimator_
-        if isinstance(X, da.Array):
-            return _map_array(estimator, method, X, meta)
-        if isinstance(X, (dd.DataFrame, dd.Series)):
-            return _map_frame(estimator, method, X, meta)
-        return getattr(estimator, method)(X)
+        return predict_blocks(self.estimator_, method, X, meta)
 
 
 def fitted_wrapper(template, estimator, state):
@@ -535,224 +491,41 @@ def fitted_wrapper(template, estimator, state):
     return wrapper
 
 
-def _tags_of(estimator):
-    """scikit-learn tags of ``estimator``, or ``None`` for objects without any
-    (any object with ``partial_fit`` can be wrapped, not only scikit-learn's)."""
-    try:
-        return get_tags(estimator)
-    except (AttributeError, TypeError, ValueError):
-        return None
+def _with_classes(estimator, y, fit_kwargs):
+    """Add the labels of ``y`` as ``classes`` when an unfitted classifier's partial_fit needs them.
 
-
-def _check_scoring(scoring):
-    """Refuse a ``scoring`` that :meth:`Incremental.score` could not use, at fit time.
-
-    Names must be known to :func:`sklearn.metrics.get_scorer`; a callable must
-    be a scorer ``(estimator, X, y)``, not a metric ``(y_true, y_pred)``. No
-    ``score`` method is asked of the estimator.
-
-    Examples
-    --------
-    >>> from sklearn.metrics import accuracy_score
-    >>> _check_scoring(accuracy_score)
-    Traceback (most recent call last):
-    ...
-    ValueError: scoring=accuracy_score looks like a metric function rather than a scorer...
+    For dask ``y`` the labels are a lazy value, computed once inside the fit
+    (so a lazy fit computes nothing); for in-memory ``y``, ``numpy.unique``.
     """
-    if scoring is None:
-        return
-    if isinstance(scoring, str):
-        get_scorer(scoring)  # ValueError naming the unknown scoring value
-        return
-    if not callable(scoring):
-        raise TypeError(f"scoring must be None, a metric name or a scorer callable, got {scoring!r}")
-    try:
-        first = next(iter(inspect.signature(scoring).parameters), None)
-    except (TypeError, ValueError):  # no signature to read: trust the caller
-        return
-    if first in ("y_true", "labels_true", "y"):
-        name = getattr(scoring, "__name__", repr(scoring))
-        raise ValueError(
-            f"scoring={name} looks like a metric function rather than a scorer: a scorer is "
-            f"called as scorer(estimator, X, y); wrap the metric with sklearn.metrics.make_scorer({name})"
-        )
-
-
-def _mixin_scoring(estimator):
-    """The metric name of scikit-learn's own ``score`` of classifiers and regressors."""
-    from sklearn.base import ClassifierMixin, RegressorMixin
-
-    score = getattr(type(estimator), "score", None)
-    if score is ClassifierMixin.score:
-        return "accuracy"
-    if score is RegressorMixin.score:
-        return "r2"
-    return None
-
-
-class _Computed:
-    """The fitted wrapper as a scorer sees it: prediction methods return computed values."""
-
-    _METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function", "transform"})
-
-    def __init__(self, wrapper):
-        self._wrapper = wrapper
-
-    def __getattr__(self, name):
-        value = getattr(self._wrapper, name)
-        if name not in self._METHODS:
-            return value
-
-        def computed(X):
-            return dask.compute(value(X))[0]
-
-        computed.__name__ = name  # scorers call the method again by its name
-        return computed
-
-
-def _array_like(data):
-    """In-memory data the blocks layer can slice: array-likes without a shape become
-    numpy arrays, sparse formats without row indexing become CSR."""
-    if data is None or dask.is_dask_collection(data):
-        return data
-    if sparse.issparse(data):
-        return data if data.format in ("csr", "csc", "lil", "dok") else data.tocsr()
-    if hasattr(data, "shape") and hasattr(data, "__getitem__"):
-        return data
-    return np.asarray(data)
+    if (
+        y is None
+        or "classes" in fit_kwargs
+        or hasattr(estimator, "classes_")
+        or getattr(_tags_of(estimator), "estimator_type", None) != "classifier"
+        or "classes" not in inspect.signature(estimator.partial_fit).parameters
+        or (getattr(y, "ndim", 1) == 2 and y.shape[1] != 1)  # multi-output
+    ):
+        return fit_kwargs
+    return {**fit_kwargs, "classes": _labels(y)}
 
 
 def _labels(y):
-    """The sorted distinct labels of ``y`` (dask or in memory)."""
+    """The sorted distinct labels of ``y``: lazy for a dask collection."""
     if isinstance(y, da.Array):
-        (labels,) = dask.compute(da.unique(y))
-    elif isinstance(y, (dd.Series, dd.DataFrame)):
-        (labels,) = dask.compute(y.drop_duplicates())
-    else:
-        labels = y
-    return np.unique(np.asarray(labels))
+        return dask.delayed(sorted_labels, pure=True)(da.unique(y))
+    if isinstance(y, (dd.Series, dd.DataFrame)):
+        return dask.delayed(sorted_labels, pure=True)(y.drop_duplicates())
+    if isinstance(y, db.Bag):
+        return dask.delayed(sorted_labels, pure=True)(y.distinct())
+    return sorted_labels(coerce(y, "y"))
 
 
-# -- block-wise application -----------------------------------------------------
-
-
-def apply_block(block, estimator, method, tail, out_dtype):
-    """``estimator.<method>(block)`` for one block of a dask Array.
-
-    A block of 0 rows gives an empty result of the right shape and dtype,
-    without calling the estimator (scikit-learn refuses empty input).
+def sorted_labels(values):
+    """The sorted distinct values of ``values`` as a numpy array.
 
     Examples
     --------
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> scaler = StandardScaler().fit(np.ones((2, 3)))
-    >>> apply_block(np.zeros((0, 3)), scaler, "transform", (3,), float).shape
-    (0, 3)
+    >>> sorted_labels([2, 0, 2]).tolist()
+    [0, 2]
     """
-    if block.shape[0] == 0:
-        return np.empty((0,) + tuple(tail), dtype=out_dtype)
-    # the dtype the lazy array promised (predict_meta may ask for another one)
-    return np.asarray(getattr(estimator, method)(block)).astype(out_dtype, copy=False)
-
-
-def apply_partition(part, estimator, method, template):
-    """``estimator.<method>(part)`` for one partition, shaped like ``template``.
-
-    A pandas ``template`` gives a Series or DataFrame indexed like ``part``;
-    an empty partition gives an empty one.
-
-    Examples
-    --------
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> part = pd.DataFrame({"a": [1.0, 3.0]}, index=[5, 6])
-    >>> scaler = StandardScaler().fit(part)
-    >>> apply_partition(part, scaler, "transform", pd.DataFrame({"a": []}))
-         a
-    5 -1.0
-    6  1.0
-    """
-    if len(part) == 0:
-        return template.iloc[:0] if hasattr(template, "iloc") else template[:0]
-    out = getattr(estimator, method)(part)
-    if isinstance(template, pd.Series):
-        return pd.Series(np.asarray(out), index=part.index, name=template.name).astype(template.dtype)
-    if isinstance(template, pd.DataFrame):
-        return pd.DataFrame(np.asarray(out), index=part.index, columns=template.columns).astype(template.dtypes)
-    return out
-
-
-def _probe(estimator, method, X):
-    """The method's output on one row of zeros: tells shape after the rows and dtype."""
-    sample = np.zeros((1,) + X.shape[1:], dtype=X.dtype)
-    out = getattr(estimator, method)(sample)
-    if not hasattr(out, "shape"):
-        raise TypeError(
-            f"{type(estimator).__name__}.{method} returns {type(out).__name__}, not an array; "
-            "it cannot be mapped over blocks"
-        )
-    return np.asarray(out)
-
-
-def _map_array(estimator, method, X, meta):
-    if meta is not None and np.ndim(meta) <= 1:
-        tail, dtype = (), np.asarray(meta).dtype
-    else:
-        probe = _probe(estimator, method, X)
-        tail, dtype = probe.shape[1:], (probe.dtype if meta is None else np.asarray(meta).dtype)
-    in_index = "ij"[: X.ndim]
-    out_index = "i" + "klmn"[: len(tail)]
-    # concatenate=True joins a block's column chunks inside its task: no rechunk tasks.
-    return da.blockwise(
-        apply_block,
-        out_index,
-        X,
-        in_index,
-        concatenate=True,
-        new_axes=dict(zip(out_index[1:], tail)),
-        dtype=dtype,
-        meta=np.empty((0,) * len(out_index), dtype=dtype),
-        name=f"{method}-{tokenize(estimator, method, X, tail, dtype)}",
-        estimator=estimator,
-        method=method,
-        tail=tail,
-        out_dtype=dtype,
-    )
-
-
-def _frame_meta(estimator, method, X):
-    """An empty pandas Series or DataFrame of the method's output on X's partitions."""
-    sample = X._meta_nonempty.iloc[:1]
-    out = getattr(estimator, method)(sample)
-    values = np.asarray(out)
-    index = X._meta.index
-    if values.ndim == 1:
-        return pd.Series(values[:0], index=index, name=None)
-    columns = getattr(out, "columns", None)
-    if columns is None:
-        columns = _column_names(estimator, method, values.shape[1])
-    return pd.DataFrame(values[:0], index=index, columns=columns)
-
-
-def _column_names(estimator, method, width):
-    names = None
-    if method == "transform" and hasattr(estimator, "get_feature_names_out"):
-        try:
-            names = list(estimator.get_feature_names_out())
-        except (AttributeError, ValueError, TypeError):
-            names = None
-    elif hasattr(estimator, "classes_"):
-        names = list(np.asarray(estimator.classes_))
-    return names if names is not None and len(names) == width else list(range(width))
-
-
-def _map_frame(estimator, method, X, meta):
-    template = meta if meta is not None else _frame_meta(estimator, method, X)
-    return X.map_partitions(
-        apply_partition,
-        estimator,
-        method,
-        template,
-        meta=template,
-        token=f"{method}-{tokenize(estimator, method, X, template)}",
-    )
-
+    return np.unique(np.asarray(values))

@@ -16,7 +16,7 @@ from dask.delayed import Delayed
 from sklearn.linear_model import LinearRegression, SGDClassifier, SGDRegressor
 
 from dask_incr import fit_blocks
-from dask_incr.core import plan_order
+from dask_incr.orders import plan_order
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning", "ignore::RuntimeWarning", "ignore::FutureWarning"

@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_limits
 import dask_incr
 import dask_incr.sizeof
 from dask_incr import build_chain, fit_blocks
-from dask_incr.core import plan_order
+from dask_incr.orders import plan_order
 from dask_incr.orders import row_permutation
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")

@@ -1,0 +1,518 @@
+"""Functional layer: ``fit_blocks`` and ``plan_fit``, and the one runner behind them.
+
+:func:`run_fit` is the only place a fit is planned and run: it validates the
+estimator against the inputs, resolves the blocks and the order, picks the
+scheduler and the read-ahead, builds the graph (window by window for long
+fits) and computes it. ``fit_blocks``, ``plan_fit`` and
+:class:`~dask_incr.Incremental` build a :class:`~dask_incr.options.FitOptions`
+and call it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+import pickle
+from collections import ChainMap
+from dataclasses import dataclass
+
+import cloudpickle
+import dask
+from dask.base import get_scheduler, tokenize
+from dask.delayed import Delayed
+from dask.local import get_sync
+from dask.task_spec import DataNode, Task, TaskRef
+from sklearn.utils import get_tags
+
+try:
+    from distributed import wait as distributed_wait
+except ImportError:  # distributed is optional: windows then run one after another
+    distributed_wait = None
+
+from . import localize
+from .blocks import align_blocks, type_name
+from .graph import assemble, chain, gc_paused, holds_collections, input_graph, _kwargs_node
+from .options import DEFAULT_PREFETCH, FitOptions, check_flag
+from .orders import plan_order
+from .steps import model_done, partial_fit_step
+
+__all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit"]
+
+#: Steps per graph when a fit is computed: longer fits are built and run in
+#: windows, so the client holds one window's graph and ordering stays linear.
+DEFAULT_WINDOW = 10_000
+
+
+class NotIncrementalError(TypeError, ValueError):
+    """The estimator cannot learn block by block (no ``partial_fit``).
+
+    Both a ``TypeError`` (a wrong kind of object) and a ``ValueError`` (what
+    dask-ml raises), so either ``except`` clause catches it.
+    """
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """What a fit will do, before it runs.
+
+    Attributes
+    ----------
+    order : list of int
+        The block each step visits.
+    row_seeds : list of int or None
+        Per-step seeds of the in-block row shuffle (``None``: rows in order).
+    seed : int or None
+        The seed that reproduces ``order`` and ``row_seeds``
+        (``None`` when nothing is shuffled).
+    result : Delayed or estimator
+        The fitted model: a ``Delayed`` whose key is the last step
+        ``(fit-<token>, len(order) - 1)``, or once run, the estimator.
+    """
+
+    order: list
+    row_seeds: list | None
+    seed: int | None
+    result: object
+
+
+def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
+    """Refuse, before any work, what the estimator's ``partial_fit`` cannot take.
+
+    Checks that ``estimator`` is an instance with ``partial_fit`` (see
+    :func:`check_incremental`), that every
+    fit keyword is a parameter of it, that a supervised estimator gets ``y``
+    and that an unfitted classifier whose ``partial_fit`` takes ``classes``
+    is given them.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> check_estimator(SGDClassifier(), [0, 1], {"classes": [0, 1]})
+    >>> check_estimator(SGDClassifier(), [0, 1], {"clases": [0, 1]})
+    Traceback (most recent call last):
+    ...
+    TypeError: SGDClassifier.partial_fit() got an unexpected keyword argument 'clases'; it takes X, y, classes, sample_weight
+    """
+    check_incremental(estimator)
+    fit_kwargs = fit_kwargs or {}
+    name = type(estimator).__name__
+    try:
+        parameters = inspect.signature(estimator.partial_fit).parameters
+    except (TypeError, ValueError):  # no signature to read: trust the caller
+        return
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    passed = set(fit_kwargs) | ({"sample_weight"} if sample_weight is not None else set())
+    unknown = sorted(passed - set(parameters)) if not takes_any else []
+    if unknown:
+        raise TypeError(
+            f"{name}.partial_fit() got an unexpected keyword argument {unknown[0]!r}; "
+            f"it takes {', '.join(parameters)}"
+        )
+    tags = _tags_of(estimator)
+    if y is None and tags is not None and tags.target_tags.required:
+        raise ValueError(f"{name} requires y to be passed, but the target y is None")
+    if (
+        "classes" in parameters
+        and "classes" not in fit_kwargs
+        and getattr(tags, "estimator_type", None) == "classifier"
+        and not hasattr(estimator, "classes_")
+    ):
+        raise ValueError(
+            f"{name}.partial_fit needs classes= on its first call (all the labels y may hold); "
+            "pass e.g. classes=[0, 1], or use dask_incr.Incremental, which finds them in y"
+        )
+
+
+def check_incremental(estimator):
+    """Raise :class:`NotIncrementalError` unless ``estimator`` is an instance with ``partial_fit``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> check_incremental(SGDClassifier())
+    >>> check_incremental(SGDClassifier)
+    Traceback (most recent call last):
+    ...
+    dask_incr.fit.NotIncrementalError: pass an estimator instance, not the class SGDClassifier; e.g. SGDClassifier()
+    """
+    if isinstance(estimator, type):
+        raise NotIncrementalError(
+            f"pass an estimator instance, not the class {estimator.__name__}; e.g. {estimator.__name__}()"
+        )
+    if not callable(getattr(estimator, "partial_fit", None)):
+        raise NotIncrementalError(
+            f"{type_name(estimator)} has no partial_fit method, so it cannot learn block by block; "
+            "use an estimator that supports incremental learning (e.g. SGDClassifier, MiniBatchKMeans, IncrementalPCA)"
+        )
+
+
+def _tags_of(estimator):
+    """scikit-learn tags of ``estimator``, or ``None`` for objects without any."""
+    try:
+        return get_tags(estimator)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def estimator_token(estimator):
+    """A deterministic token of an estimator's class and state, computed without loading it back.
+
+    ``dask.base.tokenize`` checks an object from ``__main__`` by pickling it
+    with cloudpickle and loading it again, which rebinds the class's methods
+    to a copy of the module's globals; here the bytes are only hashed.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> estimator_token(SGDRegressor(alpha=1.0)) == estimator_token(SGDRegressor(alpha=1.0))
+    True
+    >>> estimator_token(SGDRegressor(alpha=1.0)) == estimator_token(SGDRegressor(alpha=2.0))
+    False
+    """
+    try:
+        data = pickle.dumps(estimator, protocol=5)
+    except Exception:
+        data = cloudpickle.dumps(estimator, protocol=5)
+    return hashlib.sha1(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A fit resolved once: its blocks, order, name and input analysis."""
+
+    estimator: object
+    step_inputs: list
+    order: list
+    row_seeds: list | None
+    seed: int | None
+    name: str
+    graph: dict
+    analysis: localize.InputAnalysis
+    fit_kwargs: dict
+    prefetch: int | None
+
+
+def _prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch):
+    Xb, yb, wb = align_blocks(X, y, sample_weight)
+    if Xb.known_sizes and sum(Xb.sizes) == 0:
+        raise ValueError("X has no rows to fit")
+    order, seeds, seed = plan_order(
+        Xb.n_blocks,
+        shuffle_blocks=options.shuffle_blocks,
+        shuffle_rows=options.shuffle_rows,
+        epochs=options.epochs,
+        random_state=options.random_state,
+    )
+    per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
+    step_inputs = [per_block[i] for i in order]
+    sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
+    name = "fit-" + tokenize(estimator_token(estimator), sources, order, seeds, fit_kwargs, prefetch, partial_fit_step)
+    collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
+    graph = input_graph(collections)
+    analysis = localize.analyse(graph, step_inputs, order)
+    return _Prepared(estimator, step_inputs, order, seeds, seed, name, graph, analysis, fit_kwargs, prefetch)
+
+
+def _window(prepared, steps, model, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
+    """The graph of ``steps`` of a prepared fit, starting from ``model``.
+
+    ``values`` stand for precomputed input keys; ``signal(i)`` is the signal of
+    a model step before ``steps``; the signals of the ``tails`` steps are
+    added, for a next window to wait on. Returns ``graph, keys``: the key of
+    the last model, then those of the tail signals.
+    """
+    token = tokenize(prepared.name)
+    inputs, layer = localize.copies(
+        prepared.analysis,
+        prepared.step_inputs,
+        steps,
+        token=token,
+        name=prepared.name,
+        prefetch=prepared.prefetch,
+        signal=signal,
+    )
+    row_seeds = prepared.row_seeds or [None] * len(prepared.order)
+    layer.update(
+        chain(
+            model,
+            inputs,
+            prepared.name,
+            fit_kwargs=kwargs_node,
+            blocks=prepared.order[steps.start : steps.stop],
+            row_seeds=row_seeds[steps.start : steps.stop],
+            start=steps.start,
+        )
+    )
+    signals = [localize.signal_key(token, i) for i in tails]
+    for key in signals:
+        layer[key] = Task(key, model_done, TaskRef((prepared.name, key[1])))
+    graph = prepared.graph if not values else ChainMap(values, prepared.graph)
+    return assemble(prepared.name, layer, graph, extra), [(prepared.name, steps.stop - 1), *signals]
+
+
+def read_ahead(prefetch, scheduler):
+    """The ``prefetch`` to build a fit with that is computed on ``scheduler`` (a get function).
+
+    On the synchronous scheduler nothing runs in parallel, so reading ahead
+    overlaps nothing and only holds more blocks: the fit is built with
+    ``prefetch=0`` there (the same model, one block in memory). Anywhere
+    else ``prefetch`` is returned as given.
+
+    Examples
+    --------
+    >>> from dask.local import get_sync
+    >>> from dask.threaded import get
+    >>> read_ahead(2, get_sync), read_ahead(2, get), read_ahead(None, get_sync)
+    (0, 2, None)
+    """
+    if prefetch is not None and scheduler is get_sync:
+        return 0
+    return prefetch
+
+
+def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwargs=None, compute=True):
+    """Plan a fit and, with ``compute``, run it: the one runner of dask_incr.
+
+    Parameters
+    ----------
+    estimator : estimator with ``partial_fit``
+        Never changed.
+    X, y, sample_weight
+        As for :func:`fit_blocks`.
+    options : FitOptions, optional
+        How to fit (default ``FitOptions()``).
+    fit_kwargs : dict, optional
+        Passed to every ``partial_fit``.
+    compute : bool, default True
+        Run the fit; with ``False``, ``result`` is one ``Delayed`` graph.
+
+    Returns
+    -------
+    FitPlan
+        Its ``result`` is the fitted estimator, or the ``Delayed`` of it.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> plan = run_fit(StandardScaler(), da.ones((30, 2), chunks=10), options=FitOptions(epochs=2))
+    >>> plan.order, int(plan.result.n_samples_seen_)
+    ([0, 1, 2, 0, 1, 2], 60)
+    """
+    options = FitOptions() if options is None else options
+    if not isinstance(options, FitOptions):
+        raise TypeError(f"options must be a FitOptions, got {type_name(options)}")
+    check_flag(compute, "compute")
+    fit_kwargs = dict(fit_kwargs or {})
+    check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
+    lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
+    # Nothing to load: a fit of in-memory data runs in this process whatever
+    # the default scheduler is (a distributed client included).
+    scheduler = get_scheduler(collections=[X] if dask.is_dask_collection(X) else None) if lazy_inputs else get_sync
+    if not compute:
+        # The graph captures the estimator as it is now: later changes of the
+        # caller's object do not reach it.
+        estimator = copy.deepcopy(estimator)
+    prefetch = read_ahead(options.prefetch, scheduler) if compute else options.prefetch
+    with gc_paused():
+        prepared = _prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch)
+    n_steps = len(prepared.order)
+    window = options.window or DEFAULT_WINDOW
+    if not compute or n_steps <= window:
+        with gc_paused():
+            kwargs_node, kwargs_deps = _kwargs_node(fit_kwargs)
+            graph, keys = _window(prepared, range(n_steps), estimator, kwargs_node=kwargs_node, extra=kwargs_deps)
+        result = Delayed(keys[0], graph, layer=prepared.name)
+        if compute:
+            result = _compute(result, scheduler, options.progress)
+    else:
+        result = _run_windows(prepared, estimator, window, scheduler, options.progress)
+    return FitPlan(prepared.order, prepared.row_seeds, prepared.seed, result)
+
+
+def _run_windows(prepared, estimator, window, scheduler, progress):
+    """Run a long fit ``window`` steps at a time, each graph starting from the last model.
+
+    What every window reads — the shared (wide) input tasks and the dask
+    collections in the fit kwargs — is computed once first and held as
+    values. On the local schedulers each window runs when the previous one
+    ends. With a distributed client the next window is submitted before the
+    previous one ends, starting from its model's future, and its first loads
+    wait on the previous window's last signals, so nothing stalls and at most
+    two windows are in flight.
+    """
+    shared = sorted(prepared.analysis.shared, key=str)
+    values = {}
+    if shared:
+        computed = scheduler(dict(localize.needed(prepared.graph, shared)), shared)
+        values = {key: DataNode(key, value) for key, value in zip(shared, computed)}
+    kwargs_node, kwargs_deps = _kwargs_node(prepared.fit_kwargs)
+    if kwargs_deps:
+        (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
+    client = _distributed_client(scheduler)
+    n_steps, prefetch = len(prepared.order), prepared.prefetch or 0
+    model, signals, running = estimator, {}, None
+    for start in range(0, n_steps, window):
+        steps = range(start, min(start + window, n_steps))
+        tails = range(max(start, steps.stop - 1 - prefetch), steps.stop) if client is not None else range(0)
+        with gc_paused():
+            graph, keys = _window(
+                prepared, steps, model, kwargs_node=kwargs_node, values=values, signal=signals.get, tails=tails
+            )
+        if client is None:
+            model = _compute(Delayed(keys[0], graph, layer=prepared.name), scheduler, progress)
+            continue
+        futures = client.compute([Delayed(key, graph, layer=prepared.name) for key in keys])
+        model, signals = futures[0], dict(zip(tails, futures[1:]))
+        if progress:
+            from distributed import progress as distributed_progress
+
+            distributed_progress(model)
+        if running is not None:
+            distributed_wait(running)
+        running = model
+    return model if client is None else model.result()
+
+
+def _distributed_client(scheduler):
+    """The distributed ``Client`` whose ``get`` ``scheduler`` is, else ``None``."""
+    client = getattr(scheduler, "__self__", None)
+    return client if type(client).__name__ == "Client" else None
+
+
+def _compute(result, scheduler, progress):
+    client = _distributed_client(scheduler)
+    if client is not None:
+        future = client.compute(result)
+        if progress:
+            from distributed import progress as distributed_progress
+
+            distributed_progress(future)
+        return future.result()
+    if not progress:
+        return result.compute(scheduler=scheduler)
+    from dask.diagnostics import ProgressBar
+
+    with ProgressBar():
+        return result.compute(scheduler=scheduler)
+
+
+def plan_fit(
+    estimator,
+    X,
+    y=None,
+    *,
+    sample_weight=None,
+    shuffle_blocks=False,
+    shuffle_rows=False,
+    epochs=1,
+    random_state=None,
+    prefetch=DEFAULT_PREFETCH,
+    **fit_kwargs,
+):
+    """Validate the inputs and build the fit, without running it.
+
+    Takes the arguments of :func:`fit_blocks` and returns a :class:`FitPlan`
+    whose ``result`` is one ``Delayed`` graph. Raises before any compute on
+    bad input.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X = da.ones((30, 2), chunks=10)
+    >>> plan = plan_fit(StandardScaler(), X, epochs=2, shuffle_blocks=True, random_state=0)
+    >>> len(plan.order), sorted(plan.order[:3]), plan.seed
+    (6, [0, 1, 2], 0)
+    >>> int(plan.result.compute().n_samples_seen_)
+    60
+    """
+    options = FitOptions(
+        shuffle_blocks=shuffle_blocks, shuffle_rows=shuffle_rows, epochs=epochs, random_state=random_state, prefetch=prefetch
+    )
+    return run_fit(estimator, X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=False)
+
+
+def fit_blocks(
+    estimator,
+    X,
+    y=None,
+    *,
+    sample_weight=None,
+    shuffle_blocks=False,
+    shuffle_rows=False,
+    epochs=1,
+    random_state=None,
+    prefetch=DEFAULT_PREFETCH,
+    progress=False,
+    compute=True,
+    **fit_kwargs,
+):
+    """Fit ``estimator`` with one ``partial_fit`` call per row block of ``X``.
+
+    Parameters
+    ----------
+    estimator : estimator with ``partial_fit``
+        Never changed: the fit starts from a copy of it.
+    X : dask Array, DataFrame, Series or Bag, or numpy / pandas / sparse data
+        Row blocks are fed whole (column chunks are joined). In-memory data
+        is one block: a single ``partial_fit`` call per epoch.
+    y : dask or in-memory 1-D or 2-D data, optional
+        Split along X's row blocks; ``None`` for unsupervised estimators.
+    sample_weight : dask or in-memory 1-D data, optional
+        Split along X's row blocks like ``y``.
+    shuffle_blocks : bool, default False
+        Visit the blocks of each epoch in a random order.
+    shuffle_rows : bool, default False
+        Shuffle the rows inside each block (X, y and sample_weight together).
+    epochs : int, default 1
+        Passes over the data; the chain has ``epochs * n_blocks`` steps.
+    random_state : None, int, RandomState or Generator
+        Seed of the shuffles; an int reproduces them anywhere.
+    prefetch : int or None, default 1
+        At most this many blocks are loaded ahead of the step being fitted
+        (``None``: unbounded). A fit computed on the synchronous scheduler
+        reads nothing ahead, whatever is asked.
+    progress : bool, default False
+        Show a progress bar (``dask.diagnostics.ProgressBar`` on the local
+        schedulers, ``distributed.progress`` with a distributed client).
+    compute : bool, default True
+        Return the fitted estimator; with ``False`` a ``Delayed`` of it that
+        holds a copy of ``estimator`` as it is now.
+    **fit_kwargs
+        Passed to every ``partial_fit`` (e.g. ``classes``). Dask collections
+        among them are computed once, before the first step.
+
+    Returns
+    -------
+    estimator or Delayed
+        A fitted copy of ``estimator``.
+
+    See Also
+    --------
+    plan_fit : the same fit, with its order, before it runs.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> X = da.random.default_rng(0).normal(size=(100, 3), chunks=25)
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> model = fit_blocks(SGDClassifier(random_state=0), X, y, classes=[0, 1])
+    >>> model.classes_.tolist()
+    [0, 1]
+    >>> lazy = fit_blocks(SGDClassifier(random_state=0), X, y, classes=[0, 1], compute=False)
+    >>> lazy.key[1]  # one step per block: keys (fit-<token>, 0..3)
+    3
+    """
+    options = FitOptions(
+        shuffle_blocks=shuffle_blocks,
+        shuffle_rows=shuffle_rows,
+        epochs=epochs,
+        random_state=random_state,
+        prefetch=prefetch,
+        progress=progress,
+    )
+    plan = run_fit(estimator, X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=compute)
+    return plan.result

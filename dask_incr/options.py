@@ -1,0 +1,108 @@
+"""Options: how a fit runs, as one frozen object validated once.
+
+``fit_blocks`` builds a :class:`FitOptions` from its keyword arguments,
+``Incremental`` from its parameters; everything below receives it whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .orders import check_count, check_seed
+
+__all__ = ["DEFAULT_PREFETCH", "FitOptions"]
+
+#: Blocks loaded ahead of the one being fitted, unless asked otherwise.
+DEFAULT_PREFETCH = 1
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """How a fit visits the blocks and runs; checked when made.
+
+    Parameters
+    ----------
+    shuffle_blocks : bool, default False
+        Visit the blocks of each epoch in a random order.
+    shuffle_rows : bool, default False
+        Shuffle the rows inside each block (X, y and sample_weight together).
+    epochs : int, default 1
+        Passes over the data.
+    random_state : None, int, RandomState or Generator
+        Seed of the shuffles.
+    prefetch : int or None, default 1
+        Blocks loaded ahead of the one being fitted; ``None``: unbounded.
+    progress : bool, default False
+        Show a progress bar while computing.
+    window : int or None, default None
+        Steps per graph when a fit is computed; ``None`` picks
+        :data:`dask_incr.fit.DEFAULT_WINDOW`.
+
+    Raises
+    ------
+    TypeError
+        An option of the wrong type (a bool option must be a bool).
+    ValueError
+        An option out of range, or a ``random_state`` that cannot seed.
+
+    Examples
+    --------
+    >>> FitOptions(epochs=2).epochs
+    2
+    >>> FitOptions(shuffle_blocks="no")
+    Traceback (most recent call last):
+    ...
+    TypeError: shuffle_blocks must be True or False, got 'no' (str)
+    """
+
+    shuffle_blocks: bool = False
+    shuffle_rows: bool = False
+    epochs: int = 1
+    random_state: object = None
+    prefetch: int | None = DEFAULT_PREFETCH
+    progress: bool = False
+    window: int | None = None
+
+    def __post_init__(self):
+        for name in ("shuffle_blocks", "shuffle_rows", "progress"):
+            check_flag(getattr(self, name), name)
+        object.__setattr__(self, "epochs", check_count(self.epochs, "epochs", minimum=1))
+        if self.prefetch is not None:
+            object.__setattr__(self, "prefetch", check_count(self.prefetch, "prefetch", minimum=0))
+        if self.window is not None:
+            object.__setattr__(self, "window", check_count(self.window, "window", minimum=1))
+        check_seed(self.random_state)
+
+    @property
+    def shuffled(self):
+        """Whether anything is random (and so a seed is drawn)."""
+        return self.shuffle_blocks or self.shuffle_rows
+
+    def replace(self, **changes):
+        """A copy with ``changes``, validated again.
+
+        Examples
+        --------
+        >>> FitOptions().replace(prefetch=0).prefetch
+        0
+        """
+        return dataclasses.replace(self, **changes)
+
+
+def check_flag(value, name):
+    """Refuse anything but a bool (numpy's included) for a yes/no option.
+
+    Examples
+    --------
+    >>> check_flag(True, "compute")
+    >>> check_flag("no", "compute")
+    Traceback (most recent call last):
+    ...
+    TypeError: compute must be True or False, got 'no' (str)
+    """
+    if not isinstance(value, bool) and type(value).__name__ != "bool_":
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
+OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(FitOptions))

@@ -1,0 +1,260 @@
+"""Block-wise prediction and scoring of a fitted estimator over dask collections.
+
+``predict``, ``predict_proba``, ``transform``, ... of a fitted estimator are
+mapped over the row blocks of a dask Array (one task per block, column chunks
+joined in the task) or the partitions of a dask DataFrame, lazily. A score is
+computed from those lazy predictions and ``y`` in memory.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import dask
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from dask.base import tokenize
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import get_scorer
+
+__all__ = ["apply_block", "apply_partition", "check_scoring", "predict_blocks", "score_blocks"]
+
+
+def predict_blocks(estimator, method, X, meta=None):
+    """``estimator.<method>`` over each block of ``X``: lazy for dask input.
+
+    Returns a dask Array (row chunks of X) for a dask Array, a dask Series or
+    DataFrame for a dask DataFrame (``meta`` sets its type), and the
+    estimator's own result for in-memory data.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X = da.arange(12.0, chunks=4).reshape(6, 2)
+    >>> scaler = StandardScaler().fit(X.compute())
+    >>> predict_blocks(scaler, "transform", X).chunks
+    ((2, 2, 2), (2,))
+    """
+    if isinstance(X, da.Array):
+        return _map_array(estimator, method, X, meta)
+    if isinstance(X, (dd.DataFrame, dd.Series)):
+        return _map_frame(estimator, method, X, meta)
+    return getattr(estimator, method)(X)
+
+
+def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
+    """Score ``estimator`` (wrapped by ``model``) on ``X`` and ``y``, predicting block by block.
+
+    With ``scoring`` (or a classifier's accuracy / regressor's R² by default)
+    the predictions of ``model`` are computed block by block, then the metric
+    on them and ``y`` in memory. Any other estimator's own ``score`` is given
+    X in memory.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> X = da.arange(8.0, chunks=4).reshape(4, 2)
+    >>> reg = LinearRegression().fit(X.compute(), [0.0, 1.0, 2.0, 3.0])
+    >>> round(score_blocks(reg, reg, None, X, da.arange(4.0, chunks=2)), 6)
+    1.0
+    """
+    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    lazy = any(dask.is_dask_collection(v) for v in (X, y, sample_weight))
+    scoring = scoring if scoring is not None else _mixin_scoring(estimator)
+    if scoring is None:
+        if lazy:
+            X, y, kwargs = dask.compute(X, y, kwargs)
+        return estimator.score(X, y, **kwargs)
+    scorer = get_scorer(scoring)
+    if not lazy:
+        return scorer(model, X, y, **kwargs)
+    y, kwargs = dask.compute(y, kwargs)
+    return scorer(_Computed(model), X, y, **kwargs)
+
+
+def check_scoring(scoring):
+    """Refuse a ``scoring`` that :meth:`Incremental.score` could not use, at fit time.
+
+    Names must be known to :func:`sklearn.metrics.get_scorer`; a callable must
+    be a scorer ``(estimator, X, y)``, not a metric ``(y_true, y_pred)``. No
+    ``score`` method is asked of the estimator.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import accuracy_score
+    >>> check_scoring(accuracy_score)
+    Traceback (most recent call last):
+    ...
+    ValueError: scoring=accuracy_score looks like a metric function rather than a scorer...
+    """
+    if scoring is None:
+        return
+    if isinstance(scoring, str):
+        get_scorer(scoring)  # ValueError naming the unknown scoring value
+        return
+    if not callable(scoring):
+        raise TypeError(f"scoring must be None, a metric name or a scorer callable, got {scoring!r}")
+    try:
+        first = next(iter(inspect.signature(scoring).parameters), None)
+    except (TypeError, ValueError):  # no signature to read: trust the caller
+        return
+    if first in ("y_true", "labels_true", "y"):
+        name = getattr(scoring, "__name__", repr(scoring))
+        raise ValueError(
+            f"scoring={name} looks like a metric function rather than a scorer: a scorer is "
+            f"called as scorer(estimator, X, y); wrap the metric with sklearn.metrics.make_scorer({name})"
+        )
+
+
+def _mixin_scoring(estimator):
+    """The metric name of scikit-learn's own ``score`` of classifiers and regressors."""
+    score = getattr(type(estimator), "score", None)
+    if score is ClassifierMixin.score:
+        return "accuracy"
+    if score is RegressorMixin.score:
+        return "r2"
+    return None
+
+
+class _Computed:
+    """The fitted wrapper as a scorer sees it: prediction methods return computed values."""
+
+    _METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function", "transform"})
+
+    def __init__(self, wrapper):
+        self._wrapper = wrapper
+
+    def __getattr__(self, name):
+        value = getattr(self._wrapper, name)
+        if name not in self._METHODS:
+            return value
+
+        def computed(X):
+            return dask.compute(value(X))[0]
+
+        computed.__name__ = name  # scorers call the method again by its name
+        return computed
+
+
+def apply_block(block, estimator, method, tail, out_dtype):
+    """``estimator.<method>(block)`` for one block of a dask Array.
+
+    A block of 0 rows gives an empty result of the right shape and dtype,
+    without calling the estimator (scikit-learn refuses empty input).
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> scaler = StandardScaler().fit(np.ones((2, 3)))
+    >>> apply_block(np.zeros((0, 3)), scaler, "transform", (3,), float).shape
+    (0, 3)
+    """
+    if block.shape[0] == 0:
+        return np.empty((0,) + tuple(tail), dtype=out_dtype)
+    # the dtype the lazy array promised (predict_meta may ask for another one)
+    return np.asarray(getattr(estimator, method)(block)).astype(out_dtype, copy=False)
+
+
+def apply_partition(part, estimator, method, template):
+    """``estimator.<method>(part)`` for one partition, shaped like ``template``.
+
+    A pandas ``template`` gives a Series or DataFrame indexed like ``part``;
+    an empty partition gives an empty one.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> part = pd.DataFrame({"a": [1.0, 3.0]}, index=[5, 6])
+    >>> scaler = StandardScaler().fit(part)
+    >>> apply_partition(part, scaler, "transform", pd.DataFrame({"a": []}))
+         a
+    5 -1.0
+    6  1.0
+    """
+    if len(part) == 0:
+        return template.iloc[:0] if hasattr(template, "iloc") else template[:0]
+    out = getattr(estimator, method)(part)
+    if isinstance(template, pd.Series):
+        return pd.Series(np.asarray(out), index=part.index, name=template.name).astype(template.dtype)
+    if isinstance(template, pd.DataFrame):
+        return pd.DataFrame(np.asarray(out), index=part.index, columns=template.columns).astype(template.dtypes)
+    return out
+
+
+def _probe(estimator, method, X):
+    """The method's output on one row of zeros: tells shape after the rows and dtype."""
+    sample = np.zeros((1,) + X.shape[1:], dtype=X.dtype)
+    out = getattr(estimator, method)(sample)
+    if not hasattr(out, "shape"):
+        raise TypeError(
+            f"{type(estimator).__name__}.{method} returns {type(out).__name__}, not an array; "
+            "it cannot be mapped over blocks"
+        )
+    return np.asarray(out)
+
+
+def _map_array(estimator, method, X, meta):
+    if meta is not None and np.ndim(meta) <= 1:
+        tail, dtype = (), np.asarray(meta).dtype
+    else:
+        probe = _probe(estimator, method, X)
+        tail, dtype = probe.shape[1:], (probe.dtype if meta is None else np.asarray(meta).dtype)
+    in_index = "ij"[: X.ndim]
+    out_index = "i" + "klmn"[: len(tail)]
+    # concatenate=True joins a block's column chunks inside its task: no rechunk tasks.
+    return da.blockwise(
+        apply_block,
+        out_index,
+        X,
+        in_index,
+        concatenate=True,
+        new_axes=dict(zip(out_index[1:], tail)),
+        dtype=dtype,
+        meta=np.empty((0,) * len(out_index), dtype=dtype),
+        name=f"{method}-{tokenize(estimator, method, X, tail, dtype)}",
+        estimator=estimator,
+        method=method,
+        tail=tail,
+        out_dtype=dtype,
+    )
+
+
+def _frame_meta(estimator, method, X):
+    """An empty pandas Series or DataFrame of the method's output on X's partitions."""
+    sample = X._meta_nonempty.iloc[:1]
+    out = getattr(estimator, method)(sample)
+    values = np.asarray(out)
+    index = X._meta.index
+    if values.ndim == 1:
+        return pd.Series(values[:0], index=index, name=None)
+    columns = getattr(out, "columns", None)
+    if columns is None:
+        columns = _column_names(estimator, method, values.shape[1])
+    return pd.DataFrame(values[:0], index=index, columns=columns)
+
+
+def _column_names(estimator, method, width):
+    names = None
+    if method == "transform" and hasattr(estimator, "get_feature_names_out"):
+        try:
+            names = list(estimator.get_feature_names_out())
+        except (AttributeError, ValueError, TypeError):
+            names = None
+    elif hasattr(estimator, "classes_"):
+        names = list(np.asarray(estimator.classes_))
+    return names if names is not None and len(names) == width else list(range(width))
+
+
+def _map_frame(estimator, method, X, meta):
+    template = meta if meta is not None else _frame_meta(estimator, method, X)
+    return X.map_partitions(
+        apply_partition,
+        estimator,
+        method,
+        template,
+        meta=template,
+        token=f"{method}-{tokenize(estimator, method, X, template)}",
+    )
+
