@@ -11,18 +11,14 @@ and call it.
 from __future__ import annotations
 
 import copy
-import hashlib
 import inspect
-import pickle
-from collections import ChainMap
 from dataclasses import dataclass
 
-import cloudpickle
 import dask
-from dask.base import get_scheduler, tokenize
+from dask.base import get_scheduler
 from dask.delayed import Delayed
 from dask.local import get_sync
-from dask.task_spec import DataNode, Task, TaskRef
+from dask.task_spec import DataNode
 from sklearn.utils import get_tags
 
 try:
@@ -31,11 +27,10 @@ except ImportError:  # distributed is optional: windows then run one after anoth
     distributed_wait = None
 
 from . import localize
-from .blocks import align_blocks, type_name
-from .graph import assemble, chain, gc_paused, holds_collections, input_graph, _kwargs_node
+from .blocks import type_name
+from .graph import fit_kwargs_node, gc_paused, holds_collections
 from .options import DEFAULT_PREFETCH, FitOptions, check_flag
-from .orders import plan_order
-from .steps import model_done, partial_fit_step
+from .plan import prepare, window_graph
 
 __all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit"]
 
@@ -155,102 +150,6 @@ def _tags_of(estimator):
         return None
 
 
-def estimator_token(estimator):
-    """A deterministic token of an estimator's class and state, computed without loading it back.
-
-    ``dask.base.tokenize`` checks an object from ``__main__`` by pickling it
-    with cloudpickle and loading it again, which rebinds the class's methods
-    to a copy of the module's globals; here the bytes are only hashed.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import SGDRegressor
-    >>> estimator_token(SGDRegressor(alpha=1.0)) == estimator_token(SGDRegressor(alpha=1.0))
-    True
-    >>> estimator_token(SGDRegressor(alpha=1.0)) == estimator_token(SGDRegressor(alpha=2.0))
-    False
-    """
-    try:
-        data = pickle.dumps(estimator, protocol=5)
-    except Exception:
-        data = cloudpickle.dumps(estimator, protocol=5)
-    return hashlib.sha1(data).hexdigest()
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A fit resolved once: its blocks, order, name and input analysis."""
-
-    estimator: object
-    step_inputs: list
-    order: list
-    row_seeds: list | None
-    seed: int | None
-    name: str
-    graph: dict
-    analysis: localize.InputAnalysis
-    fit_kwargs: dict
-    prefetch: int | None
-
-
-def _prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch):
-    Xb, yb, wb = align_blocks(X, y, sample_weight)
-    if Xb.known_sizes and sum(Xb.sizes) == 0:
-        raise ValueError("X has no rows to fit")
-    order, seeds, seed = plan_order(
-        Xb.n_blocks,
-        shuffle_blocks=options.shuffle_blocks,
-        shuffle_rows=options.shuffle_rows,
-        epochs=options.epochs,
-        random_state=options.random_state,
-    )
-    per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
-    step_inputs = [per_block[i] for i in order]
-    sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
-    name = "fit-" + tokenize(estimator_token(estimator), sources, order, seeds, fit_kwargs, prefetch, partial_fit_step)
-    collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
-    graph = input_graph(collections)
-    analysis = localize.analyse(graph, step_inputs, order)
-    return _Prepared(estimator, step_inputs, order, seeds, seed, name, graph, analysis, fit_kwargs, prefetch)
-
-
-def _window(prepared, steps, model, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
-    """The graph of ``steps`` of a prepared fit, starting from ``model``.
-
-    ``values`` stand for precomputed input keys; ``signal(i)`` is the signal of
-    a model step before ``steps``; the signals of the ``tails`` steps are
-    added, for a next window to wait on. Returns ``graph, keys``: the key of
-    the last model, then those of the tail signals.
-    """
-    token = tokenize(prepared.name)
-    inputs, layer = localize.copies(
-        prepared.analysis,
-        prepared.step_inputs,
-        steps,
-        token=token,
-        name=prepared.name,
-        prefetch=prepared.prefetch,
-        signal=signal,
-    )
-    row_seeds = prepared.row_seeds or [None] * len(prepared.order)
-    layer.update(
-        chain(
-            model,
-            inputs,
-            prepared.name,
-            fit_kwargs=kwargs_node,
-            blocks=prepared.order[steps.start : steps.stop],
-            row_seeds=row_seeds[steps.start : steps.stop],
-            start=steps.start,
-        )
-    )
-    signals = [localize.signal_key(token, i) for i in tails]
-    for key in signals:
-        layer[key] = Task(key, model_done, TaskRef((prepared.name, key[1])))
-    graph = prepared.graph if not values else ChainMap(values, prepared.graph)
-    return assemble(prepared.name, layer, graph, extra), [(prepared.name, steps.stop - 1), *signals]
-
-
 def read_ahead(prefetch, scheduler):
     """The ``prefetch`` to build a fit with that is computed on ``scheduler`` (a get function).
 
@@ -316,13 +215,13 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
         estimator = copy.deepcopy(estimator)
     prefetch = read_ahead(options.prefetch, scheduler) if compute else options.prefetch
     with gc_paused():
-        prepared = _prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch)
+        prepared = prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch)
     n_steps = len(prepared.order)
     window = options.window or DEFAULT_WINDOW
     if not compute or n_steps <= window:
         with gc_paused():
-            kwargs_node, kwargs_deps = _kwargs_node(fit_kwargs)
-            graph, keys = _window(prepared, range(n_steps), estimator, kwargs_node=kwargs_node, extra=kwargs_deps)
+            kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
+            graph, keys = window_graph(prepared, range(n_steps), estimator, kwargs_node=kwargs_node, extra=kwargs_deps)
         result = Delayed(keys[0], graph, layer=prepared.name)
         if compute:
             result = _compute(result, scheduler, options.progress)
@@ -347,7 +246,7 @@ def _run_windows(prepared, estimator, window, scheduler, progress):
     if shared:
         computed = scheduler(dict(localize.needed(prepared.graph, shared)), shared)
         values = {key: DataNode(key, value) for key, value in zip(shared, computed)}
-    kwargs_node, kwargs_deps = _kwargs_node(prepared.fit_kwargs)
+    kwargs_node, kwargs_deps = fit_kwargs_node(prepared.fit_kwargs)
     if kwargs_deps:
         (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
     client = _distributed_client(scheduler)
@@ -357,7 +256,7 @@ def _run_windows(prepared, estimator, window, scheduler, progress):
         steps = range(start, min(start + window, n_steps))
         tails = range(max(start, steps.stop - 1 - prefetch), steps.stop) if client is not None else range(0)
         with gc_paused():
-            graph, keys = _window(
+            graph, keys = window_graph(
                 prepared, steps, model, kwargs_node=kwargs_node, values=values, signal=signals.get, tails=tails
             )
         if client is None:

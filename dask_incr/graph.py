@@ -134,7 +134,7 @@ def build_chain(
     with gc_paused():
         collections = list(dependencies)
         model_node, model_deps = _model_node(model)
-        kwargs_node, kwargs_deps = _kwargs_node(fit_kwargs)
+        kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
         inputs = input_graph(collections)
         analysis = localize.analyse(inputs, step_inputs, blocks)
         token = tokenize(name)  # derived keys stay unique whatever names callers choose
@@ -200,7 +200,7 @@ def holds_collections(obj):
     return False
 
 
-def _kwargs_node(fit_kwargs):
+def fit_kwargs_node(fit_kwargs):
     """Fit kwargs as a task argument; dask collections in them become one dependency."""
     fit_kwargs = dict(fit_kwargs or {})
     if holds_collections(fit_kwargs):

@@ -1,0 +1,141 @@
+"""Plan: a fit resolved once — blocks, order, name, input analysis — and its graphs.
+
+:func:`prepare` reads the inputs and the input graph once; :func:`window_graph`
+builds the graph of any range of steps from that, so a long fit can be built
+window by window and a short one in a single graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections import ChainMap
+from dataclasses import dataclass
+
+import cloudpickle
+from dask.base import tokenize
+from dask.task_spec import Task, TaskRef
+
+from . import localize
+from .blocks import align_blocks
+from .graph import assemble, chain, input_graph
+from .orders import plan_order
+from .steps import model_done, partial_fit_step
+
+__all__ = ["Prepared", "estimator_token", "prepare", "window_graph"]
+
+
+def estimator_token(estimator):
+    """A deterministic token of an estimator's class and state, computed without loading it back.
+
+    ``dask.base.tokenize`` checks an object from ``__main__`` by pickling it
+    with cloudpickle and loading it again, which rebinds the class's methods
+    to a copy of the module's globals; here the bytes are only hashed.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> estimator_token(SGDRegressor(alpha=1.0)) == estimator_token(SGDRegressor(alpha=1.0))
+    True
+    >>> estimator_token(SGDRegressor(alpha=1.0)) == estimator_token(SGDRegressor(alpha=2.0))
+    False
+    """
+    try:
+        data = pickle.dumps(estimator, protocol=5)
+    except Exception:
+        data = cloudpickle.dumps(estimator, protocol=5)
+    return hashlib.sha1(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A fit resolved once: its blocks, order, name and input analysis.
+
+    ``estimator`` starts the chain; ``step_inputs`` hold one input tuple per
+    step; ``graph`` is the input collections' task-spec graph and
+    ``analysis`` what :func:`dask_incr.localize.analyse` made of it.
+    """
+
+    estimator: object
+    step_inputs: list
+    order: list
+    row_seeds: list | None
+    seed: int | None
+    name: str
+    graph: dict
+    analysis: localize.InputAnalysis
+    fit_kwargs: dict
+    prefetch: int | None
+
+
+def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch):
+    """Resolve the blocks, the order and the name of a fit; analyse its input graph.
+
+    Raises before any compute when the inputs disagree.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dask_incr.options import FitOptions
+    >>> fit = prepare(StandardScaler(), da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), {}, 1)
+    >>> fit.order, fit.name.startswith("fit-")
+    ([0, 1, 0, 1], True)
+    """
+    Xb, yb, wb = align_blocks(X, y, sample_weight)
+    if Xb.known_sizes and sum(Xb.sizes) == 0:
+        raise ValueError("X has no rows to fit")
+    order, seeds, seed = plan_order(
+        Xb.n_blocks,
+        shuffle_blocks=options.shuffle_blocks,
+        shuffle_rows=options.shuffle_rows,
+        epochs=options.epochs,
+        random_state=options.random_state,
+    )
+    per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
+    step_inputs = [per_block[i] for i in order]
+    sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
+    name = "fit-" + tokenize(estimator_token(estimator), sources, order, seeds, fit_kwargs, prefetch, partial_fit_step)
+    collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
+    graph = input_graph(collections)
+    analysis = localize.analyse(graph, step_inputs, order)
+    return Prepared(estimator, step_inputs, order, seeds, seed, name, graph, analysis, fit_kwargs, prefetch)
+
+
+def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
+    """The graph of ``steps`` of a prepared fit, starting from ``model``.
+
+    ``values`` stand for precomputed input keys; ``signal(i)`` is the signal of
+    a model step before ``steps``; the signals of the ``tails`` steps are
+    added, for a next window to wait on. Returns ``graph, keys``: the key of
+    the last model, then those of the tail signals.
+    """
+    token = tokenize(prepared.name)
+    inputs, layer = localize.copies(
+        prepared.analysis,
+        prepared.step_inputs,
+        steps,
+        token=token,
+        name=prepared.name,
+        prefetch=prepared.prefetch,
+        signal=signal,
+    )
+    row_seeds = prepared.row_seeds or [None] * len(prepared.order)
+    layer.update(
+        chain(
+            model,
+            inputs,
+            prepared.name,
+            fit_kwargs=kwargs_node,
+            blocks=prepared.order[steps.start : steps.stop],
+            row_seeds=row_seeds[steps.start : steps.stop],
+            start=steps.start,
+        )
+    )
+    signals = [localize.signal_key(token, i) for i in tails]
+    for key in signals:
+        layer[key] = Task(key, model_done, TaskRef((prepared.name, key[1])))
+    graph = prepared.graph if not values else ChainMap(values, prepared.graph)
+    return assemble(prepared.name, layer, graph, extra), [(prepared.name, steps.stop - 1), *signals]
+
+
