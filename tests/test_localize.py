@@ -77,14 +77,23 @@ class BlockRecorder(BaseEstimator):
         return self
 
 
+def computed_blocks(data):
+    """The row blocks of a dask Array or DataFrame, computed one by one."""
+    if data is None:
+        return None
+    if isinstance(data, da.Array):
+        parts = [data.blocks[i] for i in range(data.numblocks[0])]
+    else:
+        parts = [data.partitions[i] for i in range(data.npartitions)]
+    return dask.compute(*parts, scheduler="sync")
+
+
 def loop(X, y, order):
     """The manual loop over the computed blocks of ``X`` (and ``y``) in ``order``."""
-    Xs = [X.partitions[i] if hasattr(X, "partitions") and not isinstance(X, da.Array) else X.blocks[i] for i in range(X.npartitions if hasattr(X, "npartitions") else X.numblocks[0])]
-    blocks = dask.compute(*Xs, scheduler="sync")
-    ys = [None] * len(blocks) if y is None else dask.compute(*[y.blocks[i] for i in range(len(blocks))], scheduler="sync")
+    X_blocks, y_blocks = computed_blocks(X), computed_blocks(y)
     model = BlockRecorder()
     for i in order:
-        model.partial_fit(blocks[i], ys[i])
+        model.partial_fit(X_blocks[i], None if y_blocks is None else y_blocks[i])
     return model.seen_
 
 
@@ -130,7 +139,8 @@ def test_a_reduction_inside_y_runs_once_before_the_chain():
         model = plan.result.compute()
     # One pass for the mean, one for the chain: never a pass per block.
     assert counter.loads == 2 * N_SOURCES
-    assert model.seen_ == loop(source_array(LiveChunks()).rechunk((20, 2)), (lambda X: X[:, 0] - X[:, 0].mean())(source_array(LiveChunks()).rechunk((20, 2))), plan.order)
+    X_again = source_array(LiveChunks()).rechunk((20, 2))
+    assert model.seen_ == loop(X_again, X_again[:, 0] - X_again[:, 0].mean(), plan.order)
 
 
 def test_reduction_is_wide_and_its_inputs_stay_narrow():
