@@ -19,14 +19,12 @@ import dask.dataframe as dd
 import numpy as np
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
 
 from .blocks import coerce
 from .fit import _tags_of, check_incremental, run_fit
 from .options import OPTION_NAMES, FitOptions
 from .orders import resolve_seed
-from .predict import check_scoring, predict_blocks, score_blocks
+from .predict import BlockwiseMethods, check_scoring
 
 __all__ = ["Incremental"]
 
@@ -52,21 +50,7 @@ def call_seed(seed, call):
     return int(np.random.SeedSequence((seed, call)).generate_state(1, np.uint64)[0])
 
 
-def _estimator_has(attr):
-    """``available_if`` check: the fitted estimator, or else the wrapped one, has ``attr``."""
-
-    def check(self):
-        fitted = self.__dict__.get("estimator_")
-        return hasattr(fitted if fitted is not None else self.estimator, attr)
-
-    return check
-
-
-def _can_score(self):
-    return self.scoring is not None or _estimator_has("score")(self)
-
-
-class Incremental(MetaEstimatorMixin, BaseEstimator):
+class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
     """Train an estimator block by block with ``partial_fit``; predict block by block.
 
     A drop-in replacement for :class:`dask_ml.wrappers.Incremental`: ``fit``
@@ -341,138 +325,6 @@ class Incremental(MetaEstimatorMixin, BaseEstimator):
             random_state=self.random_state,
             prefetch=self.prefetch,
         )
-
-    # -- prediction -----------------------------------------------------------
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """Predict for each block of ``X``.
-
-        Returns a dask Array (row chunks of X) for a dask Array, a dask Series
-        or DataFrame for a dask DataFrame (``predict_meta`` sets its type),
-        and the estimator's own result for in-memory data.
-
-        Examples
-        --------
-        >>> import dask.array as da
-        >>> from sklearn.linear_model import SGDRegressor
-        >>> X = da.ones((6, 2), chunks=(3, 1))
-        >>> reg = Incremental(SGDRegressor(random_state=0)).fit(X, da.ones(6, chunks=3))
-        >>> reg.predict(X).chunks
-        ((3, 3),)
-        """
-        return self._apply("predict", X, self.predict_meta)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities for each block of ``X``: one column per class.
-
-        Examples
-        --------
-        >>> import dask.array as da
-        >>> from sklearn.linear_model import SGDClassifier
-        >>> X = da.arange(12.0, chunks=3).reshape(6, 2)
-        >>> clf = Incremental(SGDClassifier(loss="log_loss", random_state=0))
-        >>> clf.fit(X, da.arange(6, chunks=3) % 2).predict_proba(X).shape
-        (6, 2)
-        """
-        return self._apply("predict_proba", X, self.predict_proba_meta)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log of the class probabilities for each block of ``X``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.naive_bayes import GaussianNB
-        >>> X, y = np.arange(12.0).reshape(6, 2), np.arange(6) % 2
-        >>> Incremental(GaussianNB()).fit(X, y).predict_log_proba(X).shape
-        (6, 2)
-        """
-        return self._apply("predict_log_proba", X, self.predict_proba_meta)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Confidence scores for each block of ``X``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.linear_model import SGDClassifier
-        >>> X, y = np.arange(12.0).reshape(6, 2), np.arange(6) % 2
-        >>> Incremental(SGDClassifier(random_state=0)).fit(X, y).decision_function(X).shape
-        (6,)
-        """
-        return self._apply("decision_function", X, None)
-
-    @available_if(_estimator_has("transform"))
-    def transform(self, X):
-        """Transform each block of ``X``.
-
-        Examples
-        --------
-        >>> import dask.array as da
-        >>> from sklearn.preprocessing import StandardScaler
-        >>> X = da.arange(12.0, chunks=4).reshape(6, 2)
-        >>> Incremental(StandardScaler()).fit(X).transform(X).mean(axis=0).compute().round(6).tolist()
-        [0.0, 0.0]
-        """
-        return self._apply("transform", X, self.transform_meta)
-
-    @available_if(_estimator_has("transform"))
-    def fit_transform(self, X, y=None, **fit_kwargs):
-        """:meth:`fit`, then :meth:`transform` of the same ``X`` (lazy for dask input).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.preprocessing import MinMaxScaler
-        >>> Incremental(MinMaxScaler()).fit_transform(np.array([[1.0], [3.0]])).ravel().tolist()
-        [0.0, 1.0]
-        """
-        return self.fit(X, y, **fit_kwargs).transform(X)
-
-    @available_if(_estimator_has("get_feature_names_out"))
-    def get_feature_names_out(self, input_features=None):
-        """Output feature names of the fitted estimator (for ``transform``).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.preprocessing import StandardScaler
-        >>> Incremental(StandardScaler()).fit(np.ones((3, 2))).get_feature_names_out().tolist()
-        ['x0', 'x1']
-        """
-        check_is_fitted(self)
-        return self.estimator_.get_feature_names_out(input_features)
-
-    @available_if(_can_score)
-    def score(self, X, y=None, sample_weight=None):
-        """Score the fitted estimator on ``X`` and ``y``.
-
-        With ``scoring`` (or a classifier's accuracy / regressor's R² by
-        default) the predictions are computed block by block, then the metric
-        on them and ``y`` in memory. Any other estimator's own ``score`` is
-        given X in memory.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.linear_model import SGDClassifier
-        >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
-        >>> clf = Incremental(SGDClassifier(random_state=0), scoring="accuracy").fit(X, y)
-        >>> 0 <= clf.score(X, y) <= 1
-        True
-        """
-        check_is_fitted(self)
-        return score_blocks(self, self.estimator_, self.scoring, X, y, sample_weight)
-
-    def _apply(self, method, X, meta):
-        check_is_fitted(self)
-        if meta is None and method in ("predict", "transform"):
-            meta = self.meta
-        return predict_blocks(self.estimator_, method, X, meta)
 
 
 def fitted_wrapper(template, estimator, state):
