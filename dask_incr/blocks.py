@@ -203,8 +203,6 @@ def align_blocks(X, y=None, sample_weight=None):
     >>> Xb.n_blocks, yb.sizes
     (1, (4,))
     """
-    if X is None:
-        raise TypeError("X must be array-like or a dask collection, got None")
     others = {"y": y, "sample_weight": sample_weight}
     if not dask.is_dask_collection(X):
         X = coerce(X, "X")

@@ -27,7 +27,7 @@ except ImportError:  # distributed is optional: windows then run one after anoth
     distributed_wait = None
 
 from . import localize
-from .blocks import type_name
+from .blocks import coerce, type_name
 from .graph import fit_kwargs_node, gc_paused, holds_collections
 from .options import DEFAULT_PREFETCH, FitOptions, check_flag
 from .plan import prepare, window_graph
@@ -204,11 +204,15 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
         raise TypeError(f"options must be a FitOptions, got {type_name(options)}")
     check_flag(compute, "compute")
     fit_kwargs = dict(fit_kwargs or {})
+    if not dask.is_dask_collection(X):
+        X = coerce(X, "X")  # what X is comes before what the estimator makes of y
     check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
     lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
-    scheduler = get_scheduler(collections=[X] if dask.is_dask_collection(X) else None) if lazy_inputs else get_sync
+    # The fit is a Delayed: the configured scheduler or client, else threads
+    # (a Bag's default, processes, would pickle the model at every step).
+    scheduler = get_scheduler(cls=Delayed) if lazy_inputs else get_sync
     if not compute:
         # The graph captures the estimator as it is now: later changes of the
         # caller's object do not reach it.

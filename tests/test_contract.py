@@ -1,0 +1,207 @@
+"""Nothing surprising: the caller's objects, errors before any work, exceptions intact, inputs.
+
+Each test is named by the behaviour it pins; every error is raised before
+anything is computed (a scheduler that raises proves it) and leaves the
+caller's estimator and data as they were.
+"""
+
+import pickle
+import subprocess
+import sys
+import textwrap
+import traceback
+
+import dask
+import dask.array as da
+import dask.bag as db
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import SGDClassifier, SGDRegressor
+
+from dask_incr import Incremental, NotIncrementalError, fit_blocks, row_seeds
+
+
+def refuse_to_compute(*args, **kwargs):
+    raise AssertionError("something was computed")
+
+
+@pytest.fixture
+def data():
+    X = da.random.default_rng(0).normal(size=(40, 3), chunks=10)
+    return X, (X[:, 0] > 0).astype(int)
+
+
+# -- the caller's objects ---------------------------------------------------------
+
+
+def test_a_lazy_fit_captures_the_estimator_as_it_was(data):
+    X, y = data
+    estimator = SGDClassifier(random_state=0)
+    lazy = fit_blocks(estimator, X, y, classes=[0, 1], compute=False)
+    estimator.set_params(alpha=10.0)
+    assert lazy.compute().alpha == SGDClassifier().alpha
+    assert fit_blocks(estimator, X, y, classes=[0, 1], compute=False).key != lazy.key
+
+
+def test_a_notebook_class_keeps_its_module_globals():
+    """Tokenizing must never load the estimator back (that rebinds __main__'s globals)."""
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        from sklearn.base import BaseEstimator
+        from dask_incr import fit_blocks
+        import dask.array as da
+
+        CALLS = []
+
+        class Recorder(BaseEstimator):
+            def partial_fit(self, X, y=None):
+                CALLS.append(len(X))
+                return self
+
+        if __name__ == "__main__":
+            X = da.ones((6, 2), chunks=2)
+            fit_blocks(Recorder(), X, compute=False)
+            fit_blocks(Recorder(), X, prefetch=0)
+            assert CALLS == [2, 2, 2], CALLS
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+# -- errors before any work, naming what was passed ----------------------------------
+
+
+class Boom(BaseEstimator):
+    def partial_fit(self, X, y=None):
+        raise OSError(2, "no such file", "/data/block.npy")
+
+
+BAD = [
+    ("keyword partial_fit does not take", SGDClassifier(), {"clases": [0, 1]}, TypeError, "unexpected keyword argument 'clases'"),
+    ("classifier without classes", SGDClassifier(), {}, ValueError, r"SGDClassifier.partial_fit needs classes="),
+    ("no partial_fit", np.zeros(3), {}, NotIncrementalError, "numpy.ndarray has no partial_fit"),
+    ("a class, not an instance", SGDClassifier, {}, NotIncrementalError, "not the class SGDClassifier"),
+    ("shuffle_blocks not a bool", SGDRegressor(), {"shuffle_blocks": "no"}, TypeError, "shuffle_blocks must be True or False, got 'no' \\(str\\)"),
+    ("compute not a bool", SGDRegressor(), {"compute": "no"}, TypeError, "compute must be True or False"),
+    ("epochs a float", SGDRegressor(), {"epochs": 1.0}, TypeError, r"epochs must be an integer, got 1.0 \(float\)"),
+    ("prefetch a bool", SGDRegressor(), {"prefetch": True}, TypeError, "prefetch must be an integer"),
+]
+
+
+@pytest.mark.parametrize("estimator, kwargs, error, message", [case[1:] for case in BAD], ids=[c[0] for c in BAD])
+def test_bad_options_and_estimators_are_refused_before_any_work(data, estimator, kwargs, error, message):
+    X, y = data
+    before = pickle.dumps(estimator)
+    with dask.config.set(scheduler=refuse_to_compute), pytest.raises(error, match=message):
+        fit_blocks(estimator, X, y, **kwargs)
+    assert pickle.dumps(estimator) == before
+
+
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (None, None, "X must be array-like .* got None"),
+        ({"a": [1, 2]}, None, "X must be array-like .* got dict"),
+        (np.ones((4, 2)), "abc", "y must be array-like .* got str"),
+    ],
+    ids=["X None", "X dict", "y str"],
+)
+def test_wrong_input_types_are_named(X, y, message):
+    with pytest.raises(TypeError, match=message):
+        fit_blocks(SGDRegressor(), X, y)
+
+
+def test_supervised_estimator_without_y_and_x_without_columns_fail_before_loading(data):
+    X, _ = data
+    with dask.config.set(scheduler=refuse_to_compute):
+        with pytest.raises(ValueError, match="SGDRegressor requires y to be passed"):
+            fit_blocks(SGDRegressor(), X)
+        with pytest.raises(ValueError, match=r"0 feature\(s\)"):
+            fit_blocks(SGDRegressor(), X[:, :0], da.ones(40, chunks=10))
+
+
+def test_not_incremental_error_is_both_type_and_value_error():
+    for kind in (TypeError, ValueError):
+        with pytest.raises(kind):
+            Incremental(np.zeros(3)).fit(np.ones((4, 2)), np.ones(4))
+
+
+def test_incremental_checks_cheap_things_before_touching_y(data):
+    X, y = data
+    with dask.config.set(scheduler=refuse_to_compute):
+        for params in ({"epochs": 0}, {"prefetch": -1}, {"random_state": "seed"}, {"shuffle_blocks": "yes"}):
+            with pytest.raises((TypeError, ValueError)):
+                Incremental(SGDClassifier(), **params).fit(X, y)
+        with pytest.raises(ValueError, match="X has 40 rows but y has 30"):
+            Incremental(SGDClassifier()).fit(X, y[:30])
+
+
+def test_incremental_lazy_fit_computes_nothing(data):
+    X, y = data
+    with dask.config.set(scheduler=refuse_to_compute):
+        lazy = Incremental(SGDClassifier(random_state=0), random_state=0).lazy_fit(X, y)
+    fitted = lazy.compute(scheduler="threads")
+    assert fitted.classes_.tolist() == [0, 1]
+
+
+# -- exceptions intact ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+def test_a_failing_partial_fit_keeps_its_exception_object(data, scheduler):
+    X, _ = data
+    with dask.config.set(scheduler=scheduler), pytest.raises(OSError) as raised:
+        fit_blocks(Boom(), X)
+    error = raised.value
+    assert (error.errno, error.strerror, error.filename) == (2, "no such file", "/data/block.npy")
+    assert error.__notes__ == ["[in partial_fit at step 0 (block 0)]"]
+    assert any(frame.name == "partial_fit" for frame in traceback.extract_tb(error.__traceback__))
+
+
+# -- inputs --------------------------------------------------------------------------
+
+
+def _sparse_loop(Xs, y, order):
+    model = SGDRegressor(random_state=0)
+    for i in order:
+        block = Xs[i * 10 : (i + 1) * 10]
+        model.partial_fit(block, y[i * 10 : (i + 1) * 10])
+    return model
+
+
+def test_sparse_column_chunks_are_joined_with_scipy():
+    matrix = sp.random(40, 6, density=0.5, format="csr", random_state=0)
+    y = np.arange(40.0)
+    X = da.from_array(matrix, chunks=(10, 3), asarray=False)
+    model = fit_blocks(SGDRegressor(random_state=0), X, y)
+    np.testing.assert_array_equal(model.coef_, _sparse_loop(matrix, y, range(4)).coef_)
+
+
+def test_in_memory_coo_is_made_row_indexable_for_every_entry_point():
+    coo = sp.random(40, 6, density=0.5, format="coo", random_state=0)
+    y = np.arange(40.0)
+    model = fit_blocks(SGDRegressor(random_state=0), coo, y, shuffle_rows=True, random_state=0)
+    wrapped = Incremental(SGDRegressor(random_state=0), shuffle_rows=True, random_state=0).fit(coo, y)
+    np.testing.assert_array_equal(model.coef_, wrapped.coef_)
+    perm = np.random.default_rng(row_seeds(1, random_state=0)[0]).permutation(40)
+    expected = SGDRegressor(random_state=0).partial_fit(coo.tocsr()[perm], y[perm])
+    np.testing.assert_array_equal(model.coef_, expected.coef_)
+
+
+class Counter(BaseEstimator):
+    def partial_fit(self, X, y=None):
+        self.seen_ = [*getattr(self, "seen_", []), (list(X), None if y is None else list(y))]
+        return self
+
+
+def test_a_bag_feeds_each_partition_as_a_list():
+    texts = db.from_sequence(["a b", "c d", "e f", "a c", "b d"], npartitions=2)
+    labels = db.from_sequence([0, 1, 0, 1, 1], npartitions=2)
+    model = fit_blocks(Counter(), texts, labels)
+    parts = [tuple(map(list, dask.compute(p, q))) for p, q in zip(texts.to_delayed(), labels.to_delayed())]
+    assert model.seen_ == parts
+    assert Incremental(Counter(), shuffle_blocks=False).fit(texts).estimator_.seen_ == [(p, None) for p, _ in parts]
