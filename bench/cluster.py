@@ -130,10 +130,7 @@ def locality(client, args):
             hidden_layer_sizes=(args.hidden, args.hidden), random_state=0
         ),
     }
-    fitters = {
-        "dask_incr k=1": lambda model: fit_incr(model, X, y),
-        "dask-ml Incremental": lambda model: fit_dask_ml(model, X, y),
-    }
+    fitters = {"dask_incr k=1": fit_incr, "dask-ml Incremental": fit_dask_ml}
     table = []
     for model_name, make in models.items():
         for fitter_name, fit in fitters.items():
@@ -141,7 +138,7 @@ def locality(client, args):
             for _ in range(args.locality_repeats):
                 client.run(_clear_log)
                 start = time.perf_counter()
-                fitted = fit(make())
+                fitted = fit(make(), X, y)
                 seconds.append(time.perf_counter() - start)
                 results.append(moved(client, block_names))
                 size = len(pickle.dumps(fitted))

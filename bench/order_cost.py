@@ -92,8 +92,8 @@ def main(argv=None):
         for n in (int(s) for s in sizes.split(",") if s):
             m = measure(n, prefetch, args.repeats)
             rows.append([
-                "bare chain, 4 tasks per step" if prefetch == "bare" else f"prefetch={prefetch}", n, m["tasks"], m["order"], m["order"] / n * 1e6, m["order, GC off"],
-                m["ndependencies"], m["bits"],
+                "bare chain, 4 tasks per step" if prefetch == "bare" else f"prefetch={prefetch}",
+                n, m["tasks"], m["order"], m["order"] / n * 1e6, m["order, GC off"], m["ndependencies"], m["bits"],
             ])
     headers = [
         "chain", "steps", "tasks", "dask.order s", "µs/step", "dask.order, GC off s", "ndependencies s",

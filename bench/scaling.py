@@ -196,7 +196,8 @@ def main(argv=None):
             rows.append([
                 "dask-ml", n, scheduler, m["build"] / n * 1e6, "", "", "", m["order"], m[scheduler] / n * 1e3,
                 loop / n * 1e3, above * 1e3,
-                f"{status}, peak RSS {peak / 2**30:.1f} GiB" + (f" ({len(measured)} runs)" if len(measured) < args.repeats else ""),
+                f"{status}, peak RSS {peak / 2**30:.1f} GiB"
+                + (f" ({len(measured)} runs)" if len(measured) < args.repeats else ""),
                 "",
             ])
     if rows:
@@ -209,7 +210,8 @@ def main(argv=None):
             f"### Scaling: SGDRegressor on {ROWS}×{COLS} blocks, prefetch=1\n\n"
             f"Medians of {args.repeats} runs. 'build' = `fit_blocks(compute=False)`; 'optimize' = "
             "`dask.optimize(X, y)` alone (done inside fit_blocks); 'build_chain alone' = `build_chain` on "
-            "precomputed keys with prefetch=1; 'GC off' = fit_blocks(compute=False) with `gc.disable()`; 'run' = `.compute()` of the built graph (includes dask's own "
+            "precomputed keys with prefetch=1; 'GC off' = fit_blocks(compute=False) with `gc.disable()`; "
+            "'run' = `.compute()` of the built graph (includes dask's own "
             "conversion, ordering and execution); dask.order = `dask.order.order(dict(graph))` measured "
             "separately. dask-ml = `dask_ml._partial.fit(compute=False)` (what `Incremental.fit` runs), "
             f"in a separate process capped at {args.timeout:.0f} s and {args.rss_limit_gib:.0f} GiB.\n\n"
