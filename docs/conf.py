@@ -1,8 +1,9 @@
 """Sphinx configuration of the dask_incr documentation.
 
-Build with ``python -m sphinx -b html docs docs/_build/html``. Nothing here
-needs the network: intersphinx is not used, so references to numpy, dask or
-scikit-learn objects render as plain text.
+Build with ``python -m sphinx -W -b html docs docs/_build/html`` (warnings are
+errors, as in tests/test_docs.py). Nothing here needs the network: intersphinx
+is not used, so references to numpy, dask or scikit-learn objects render as
+plain text.
 """
 
 import os
@@ -28,10 +29,16 @@ master_doc = root_doc = "index"
 exclude_patterns = ["_build"]
 templates_path = []
 html_static_path = ["_static"]
-html_theme = "alabaster"
+# The theme of the dask and scikit-learn documentation: a top bar of pages,
+# the section's pages on the left, the page's contents on the right.
+html_theme = "pydata_sphinx_theme"
+html_title = f"dask_incr {release}"
 html_theme_options = {
-    "description": "Incremental scikit-learn fits over Dask collections",
-    "fixed_sidebar": True,
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version", "theme-version"],
 }
 
 # Text in ``single backticks`` is code, as in numpydoc docstrings.
