@@ -245,15 +245,18 @@ def _run_windows(prepared, estimator, window, scheduler, progress):
     wait on the previous window's last signals, so nothing stalls and at most
     two windows are in flight.
     """
+    client = _distributed_client(scheduler)
     shared = sorted(prepared.analysis.shared, key=str)
     values = {}
     if shared:
-        computed = scheduler(dict(localize.needed(prepared.graph, shared)), shared)
-        values = {key: DataNode(key, value) for key, value in zip(shared, computed)}
+        graph = localize.needed(prepared.graph, shared)
+        if client is not None:  # held on the cluster, read by every window
+            values = dict(zip(shared, client.get(graph, shared, sync=False)))
+        else:
+            values = {key: DataNode(None, value) for key, value in zip(shared, scheduler(graph, shared))}
     kwargs_node, kwargs_deps = fit_kwargs_node(prepared.fit_kwargs)
     if kwargs_deps:
         (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
-    client = _distributed_client(scheduler)
     n_steps, prefetch = len(prepared.order), prepared.prefetch or 0
     model, signals, running = estimator, {}, None
     for start in range(0, n_steps, window):

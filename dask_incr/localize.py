@@ -298,7 +298,7 @@ def _renamed(key, token, step):
     return (f"{key}-{token}", step)
 
 
-def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None):
+def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None, values=None):
     """The per-run copies and gates of ``steps``, and the step inputs that read them.
 
     Parameters
@@ -319,6 +319,9 @@ def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None):
         ``signal(i)`` -> the signal node of model step ``i``, for steps
         before ``steps.start`` (built elsewhere); by default such steps are
         not waited on.
+    values : dict, optional
+        Shared key -> a node holding its precomputed value (a ``DataNode``,
+        or a ``Future``), read instead of the key.
 
     Returns
     -------
@@ -329,7 +332,8 @@ def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None):
     """
     layer = {}
     first = steps.start
-    replace = analysis.replace
+    values = values or {}
+    replace = {**analysis.replace, **values}
 
     def copy_key(key, step):
         return _renamed(key, token, _run_start(analysis, key, step, first))
@@ -356,6 +360,7 @@ def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None):
             node = analysis.nodes[key]
             subs = {dep: copy_key(dep, i) for dep in node.dependencies if dep in analysis.nodes}
             own_run = any(sub[1] == run for sub in subs.values())
+            subs.update((dep, values[dep]) for dep in node.dependencies if dep in values)
             signal_node = None if own_run else gate(run)
             if signal_node is None:
                 layer[new_key] = node.substitute(subs, key=new_key)
@@ -366,7 +371,7 @@ def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None):
         for node in step_inputs[i]:
             for key in _reads(node) if node is not None else ():
                 target = replace.get(key, key)
-                if isinstance(target, GraphNode):
+                if isinstance(target, (GraphNode, TaskRef)):
                     subs[key] = target
                 elif target in analysis.nodes:
                     subs[key] = copy_key(target, i)
@@ -377,7 +382,7 @@ def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None):
 def _substituted(node, subs):
     if node is None or not subs:
         return node
-    if isinstance(node, TaskRef) and isinstance(subs.get(node.key), GraphNode):
+    if isinstance(node, TaskRef) and isinstance(subs.get(node.key), (GraphNode, TaskRef)):
         return subs[node.key]  # data in memory rides inside the step task
     return node.substitute(subs)
 

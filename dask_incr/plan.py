@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections import ChainMap
 from dataclasses import dataclass
 
 import cloudpickle
@@ -105,7 +104,8 @@ def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch):
 def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
     """The graph of ``steps`` of a prepared fit, starting from ``model``.
 
-    ``values`` stand for precomputed input keys; ``signal(i)`` is the signal of
+    ``values`` stand for precomputed shared input keys (see
+    :func:`dask_incr.localize.copies`); ``signal(i)`` is the signal of
     a model step before ``steps``; the signals of the ``tails`` steps are
     added, for a next window to wait on. Returns ``graph, keys``: the key of
     the last model, then those of the tail signals.
@@ -119,6 +119,7 @@ def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, 
         name=prepared.name,
         prefetch=prepared.prefetch,
         signal=signal,
+        values=values,
     )
     row_seeds = prepared.row_seeds or [None] * len(prepared.order)
     layer.update(
@@ -135,7 +136,6 @@ def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, 
     signals = [localize.signal_key(token, i) for i in tails]
     for key in signals:
         layer[key] = Task(key, model_done, TaskRef((prepared.name, key[1])))
-    graph = prepared.graph if not values else ChainMap(values, prepared.graph)
-    return assemble(prepared.name, layer, graph, extra), [(prepared.name, steps.stop - 1), *signals]
+    return assemble(prepared.name, layer, prepared.graph, extra), [(prepared.name, steps.stop - 1), *signals]
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
+from sklearn.linear_model import SGDRegressor
 
 from dask_incr import FitOptions, fit_blocks, plan_fit
 from dask_incr.fit import run_fit
@@ -197,3 +198,17 @@ def test_long_fits_run_in_windows_equal_one_graph(window, reduction):
         assert loads == 12 + 24
     else:
         assert loads == 24 and peak <= 2  # prefetch 1, one source chunk per block
+
+
+def test_windows_on_distributed_equal_one_graph():
+    """The next window starts from the previous one's future; the mean is held on the cluster."""
+    from distributed import Client
+
+    X = da.random.default_rng(0).normal(size=(120, 3), chunks=10)
+    y = X[:, 0] - X[:, 0].mean()
+    options = FitOptions(epochs=2, shuffle_blocks=True, random_state=1, window=7)
+    with Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0"):
+        windowed = run_fit(SGDRegressor(random_state=0), X, y, options=options)
+        whole = run_fit(SGDRegressor(random_state=0), X, y, options=options.replace(window=None))
+    np.testing.assert_array_equal(windowed.result.coef_, whole.result.coef_)
+    np.testing.assert_array_equal(windowed.result.intercept_, whole.result.intercept_)
