@@ -20,6 +20,7 @@ import numpy as np
 __all__ = ["block_order", "check_count", "check_seed", "plan_order", "resolve_seed", "row_permutation", "row_seeds"]
 
 _SEED_BOUND = 2**63
+_LEGACY_SEED_MASK = 2**32 - 1  # numpy.random.RandomState takes 32-bit seeds
 
 
 def resolve_seed(random_state=None):
@@ -99,8 +100,10 @@ def block_order(n_blocks, *, shuffle=False, epochs=1, random_state=None):
     epochs : int, default 1
         Number of passes over the data; each epoch visits every block once.
     random_state : None, int, RandomState or Generator
-        Seed of the permutations (see :func:`resolve_seed`). Each epoch draws
-        its own permutation from an independent stream.
+        Seed of the permutations (see :func:`resolve_seed`). The first epoch
+        is ``numpy.random.RandomState(seed).permutation(n_blocks)``, the order
+        dask-ml's ``Incremental`` visits with the same int seed; each later
+        epoch draws its own permutation from an independent stream.
 
     Returns
     -------
@@ -121,9 +124,13 @@ def block_order(n_blocks, *, shuffle=False, epochs=1, random_state=None):
     epochs = check_count(epochs, "epochs", minimum=1)
     if not shuffle:
         return list(range(n_blocks)) * epochs
-    order_stream, _ = _streams(resolve_seed(random_state))
-    order = []
-    for epoch_stream in order_stream.spawn(epochs):
+    seed = resolve_seed(random_state)
+    order_stream, _ = _streams(seed)
+    # The first pass shuffles as dask-ml does (a legacy RandomState seeded with
+    # the int), so a user who migrates gets the same model; later epochs draw
+    # from their own spawned streams.
+    order = np.random.RandomState(seed & _LEGACY_SEED_MASK).permutation(n_blocks).tolist()
+    for epoch_stream in order_stream.spawn(epochs)[1:]:
         order.extend(np.random.default_rng(epoch_stream).permutation(n_blocks).tolist())
     return order
 

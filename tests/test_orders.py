@@ -97,3 +97,29 @@ def test_same_seed_same_model_in_fresh_processes():
     )
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)]
     assert runs[0] == runs[1] and len(runs[0].strip()) == 64
+
+
+@pytest.mark.parametrize("n_blocks, seed", [(1, 0), (7, 0), (20, 42), (33, 2**32 - 1)])
+def test_first_pass_visits_blocks_in_dask_ml_order(n_blocks, seed):
+    """dask-ml shuffles ``list(range(n))`` with ``check_random_state(seed).shuffle``."""
+    from sklearn.utils import check_random_state
+
+    expected = list(range(n_blocks))
+    check_random_state(seed).shuffle(expected)
+    order = block_order(n_blocks, shuffle=True, epochs=3, random_state=seed)
+    assert order[:n_blocks] == expected
+    assert sorted(order[n_blocks : 2 * n_blocks]) == list(range(n_blocks))
+
+
+def test_incremental_fits_the_same_model_as_dask_ml():
+    dask_ml_wrappers = pytest.importorskip("dask_ml.wrappers")
+    import dask.array as da
+    from sklearn.linear_model import SGDClassifier
+
+    from dask_incr import Incremental
+
+    X = da.random.default_rng(0).normal(size=(200, 4), chunks=20)
+    y = (X[:, 0] > 0).astype(int)
+    theirs = dask_ml_wrappers.Incremental(SGDClassifier(random_state=0), random_state=7).fit(X, y, classes=[0, 1])
+    ours = Incremental(SGDClassifier(random_state=0), random_state=7).fit(X, y, classes=[0, 1])
+    np.testing.assert_array_equal(ours.coef_, theirs.estimator_.coef_)
