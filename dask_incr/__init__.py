@@ -5,8 +5,10 @@ one after another, as a hand-built Dask graph: the model travels to the data
 and only a few blocks are ever in memory.
 """
 
-from . import datasets
-from . import sizeof  # noqa: F401  (registers an honest dask.sizeof for estimators)
+from . import (
+    datasets,
+    sizeof,  # noqa: F401  (registers an honest dask.sizeof for estimators)
+)
 from .fit import FitPlan, NotIncrementalError, fit_blocks, plan_fit
 from .graph import build_chain
 from .options import FitOptions

@@ -87,7 +87,8 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
     >>> check_estimator(SGDClassifier(), [0, 1], {"clases": [0, 1]})
     Traceback (most recent call last):
     ...
-    TypeError: SGDClassifier.partial_fit() got an unexpected keyword argument 'clases'; it takes X, y, classes, sample_weight
+    TypeError: SGDClassifier.partial_fit() got an unexpected keyword argument 'clases';
+    it takes X, y, classes, sample_weight
     """
     check_incremental(estimator)
     fit_kwargs = fit_kwargs or {}
@@ -335,7 +336,11 @@ def plan_fit(
     60
     """
     options = FitOptions(
-        shuffle_blocks=shuffle_blocks, shuffle_rows=shuffle_rows, epochs=epochs, random_state=random_state, prefetch=prefetch
+        shuffle_blocks=shuffle_blocks,
+        shuffle_rows=shuffle_rows,
+        epochs=epochs,
+        random_state=random_state,
+        prefetch=prefetch,
     )
     return run_fit(estimator, X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=False)
 
@@ -420,5 +425,6 @@ def fit_blocks(
         prefetch=prefetch,
         progress=progress,
     )
-    plan = run_fit(estimator, X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=compute)
-    return plan.result
+    return run_fit(
+        estimator, X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=compute
+    ).result

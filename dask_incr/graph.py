@@ -15,16 +15,16 @@ import gc
 
 import dask
 import toolz
-from dask.base import tokenize
-from dask.delayed import Delayed
-from dask.highlevelgraph import HighLevelGraph
-from dask.task_spec import GraphNode, Task, TaskRef
-from dask.utils import ensure_dict
 
 # The one private dask import: turns legacy tuple tasks and raw values of an
 # input graph into task-spec nodes so their dependencies can be walked
 # (pinned by tests/test_graph.py::test_private_dask_api).
 from dask._task_spec import convert_legacy_graph
+from dask.base import tokenize
+from dask.delayed import Delayed
+from dask.highlevelgraph import HighLevelGraph
+from dask.task_spec import GraphNode, Task, TaskRef
+from dask.utils import ensure_dict
 
 from . import localize
 from .steps import partial_fit_step
@@ -141,7 +141,9 @@ def build_chain(
         step_inputs, layer = localize.copies(
             analysis, step_inputs, range(n_steps), token=token, name=name, prefetch=prefetch
         )
-        layer.update(chain(model_node, step_inputs, name, step=step, fit_kwargs=kwargs_node, blocks=blocks, row_seeds=row_seeds))
+        layer.update(
+            chain(model_node, step_inputs, name, step=step, fit_kwargs=kwargs_node, blocks=blocks, row_seeds=row_seeds)
+        )
         return assemble(name, layer, inputs, model_deps + kwargs_deps), (name, n_steps - 1)
 
 
@@ -158,9 +160,8 @@ def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, b
     previous = model
     for i, (inputs, block, seed) in enumerate(zip(step_inputs, blocks, row_seeds), start):
         key = (name, i)
-        tasks[key] = Task(
-            key, step, previous, *inputs, fit_kwargs=fit_kwargs, step=i, block=block, row_seed=seed, copy_model=i == start
-        )
+        options = {"fit_kwargs": fit_kwargs, "step": i, "block": block, "row_seed": seed, "copy_model": i == start}
+        tasks[key] = Task(key, step, previous, *inputs, **options)
         previous = TaskRef(key)
     return tasks
 

@@ -47,7 +47,7 @@ __all__ = ["FEW", "MAX_NESTING", "InputAnalysis", "analyse", "copies", "needed",
 #: A task needed by at most this many blocks is never treated as wide.
 FEW = 4
 # Inlined tasks are evaluated recursively by ``Task.__call__``; a few dozen
-# levels keep far from Python's recursion limit (about 400 levels fail).
+# levels keep far from Python's recursion limit.
 MAX_NESTING = 32
 
 _WIDE = None  # the consumer set of a wide task

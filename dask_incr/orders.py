@@ -68,7 +68,7 @@ def check_seed(random_state):
     >>> check_seed("0")
     Traceback (most recent call last):
     ...
-    ValueError: random_state must be None, an int >= 0, a numpy RandomState or a numpy Generator, got str
+    ValueError: str cannot be used to seed: random_state must be None, an int >= 0, ...
     """
     if random_state is None or isinstance(random_state, (np.random.RandomState, np.random.Generator)):
         return
@@ -78,8 +78,10 @@ def check_seed(random_state):
         return
     cls = type(random_state)
     name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+    # "cannot be used to seed", as scikit-learn and dask-ml word it, so their users' checks still match.
     raise ValueError(
-        f"random_state must be None, an int >= 0, a numpy RandomState or a numpy Generator, got {name}"
+        f"{name} cannot be used to seed: random_state must be None, an int >= 0, a numpy RandomState "
+        "or a numpy Generator"
     )
 
 

@@ -2,7 +2,7 @@
 
 Dask sizes an object it does not know with ``sys.getsizeof``, so every
 estimator counts as a few dozen bytes whatever arrays it holds. A distributed
-scheduler then ships a 100 MB model to each block rather than the 1 MB block
+scheduler then ships a large model to each block rather than the small block
 to the model, and a worker's memory accounting misses the model entirely.
 
 Importing this module registers :func:`estimator_sizeof` for

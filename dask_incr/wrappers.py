@@ -90,7 +90,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         Passes over the data per ``fit`` or ``partial_fit`` call.
     prefetch : int or None, default 1
         Blocks loaded ahead of the one being fitted (``None``: unbounded;
-        none on the synchronous scheduler, see :func:`dask_incr.core.read_ahead`).
+        none on the synchronous scheduler, see :func:`dask_incr.fit.read_ahead`).
     shuffle_rows : bool, default False
         Also shuffle the rows inside each block.
     meta : numpy or pandas object, optional
