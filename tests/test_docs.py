@@ -1,18 +1,21 @@
-"""The Sphinx documentation in docs/ builds without a warning, API pages included."""
+"""The Sphinx documentation in docs/: it builds without a warning, and its picture shows what it says."""
 
 import pathlib
+import re
+import runpy
 
+import dask
 import pytest
-
-pytest.importorskip("sphinx", reason="building the docs needs sphinx (pip install -e '.[docs]')")
-pytest.importorskip("numpydoc", reason="building the docs needs numpydoc (pip install -e '.[docs]')")
-
-from sphinx.cmd.build import build_main  # noqa: E402
+from dask.utils import key_split
 
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 
 
 def test_docs_build_without_warnings(tmp_path, capsys):
+    pytest.importorskip("sphinx", reason="building the docs needs sphinx (pip install -e '.[docs]')")
+    pytest.importorskip("numpydoc", reason="building the docs needs numpydoc (pip install -e '.[docs]')")
+    from sphinx.cmd.build import build_main
+
     # -W: any warning (a broken docstring, a bad reference, a page outside the
     # toctree) fails the build; -E: read every page, never a stale cache.
     status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-E", str(DOCS), str(tmp_path)])
@@ -29,4 +32,45 @@ def test_docs_build_without_warnings(tmp_path, capsys):
         assert name in api, f"api.html does not document {name}"
     # numpydoc rendered the parameter sections of the docstrings
     assert "Parameters" in api and "shuffle_blocks" in api
-    assert (tmp_path / "_images" / "chain.png").exists() or (tmp_path / "_static" / "chain.png").exists()
+    # The chain picture is shown on the graph page (html_static_path copies
+    # _static/ whether or not a page uses it, so its presence there proves nothing).
+    graph_page = (tmp_path / "graph.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<img[^>]*src="([^"]*chain\.png)"', graph_page)
+    assert shown, "graph.html does not show chain.png"
+    assert all((tmp_path / src).exists() for src in shown), shown
+
+
+def test_the_chain_picture_is_what_its_caption_says(monkeypatch):
+    """docs/graph.rst's caption of _static/chain.png, checked against the graph docs/chain_png.py draws."""
+    drawn = []
+    monkeypatch.setattr(dask, "visualize", lambda lazy, **kwargs: drawn.append((lazy, kwargs)))
+    runpy.run_path(str(DOCS / "chain_png.py"))
+    ((lazy, kwargs),) = drawn
+    assert pathlib.Path(kwargs["filename"]) == DOCS / "_static" / "chain.png"
+    caption = (DOCS / "graph.rst").read_text(encoding="utf-8")
+    assert ".. image:: _static/chain.png" in caption and "``docs/chain_png.py``" in caption
+
+    graph = dict(lazy.dask)
+    name = lazy.key[0]
+    steps = [(name, i) for i in range(4)]
+    assert lazy.key == steps[-1] and key_split(name) == "fit"
+    signals = {key for key in graph if key_split(key) == "prefetch"}
+    loads = {key for key in graph if key_split(key) == "normal"}
+    # Nothing else is drawn: 4 fit steps, 2 normal tasks each, 2 prefetch signals.
+    assert set(graph) == set(steps) | loads | signals and len(loads) == 8 and len(signals) == 2
+    for i, step in enumerate(steps):
+        deps = graph[step].dependencies
+        # "The fit steps form the chain 0 → 1 → 2 → 3."
+        assert deps & set(steps) == ({steps[i - 1]} if i else set())
+        # "Each is fed by two normal tasks that generate its block of X (keys
+        # (step, block, 0)) and of y (keys (step, block))."
+        fed = deps - set(steps)
+        assert fed <= loads and sorted(key[1:] for key in fed) == [(i, i), (i, i, 0)]
+        # "The blocks of steps 0 and 1 load at once; those of steps 2 and 3 wait
+        # on the prefetch signals that follow steps 0 and 1."
+        gates = {dep for key in fed for dep in graph[key].dependencies}
+        if i < 2:
+            assert gates == set()
+        else:
+            (gate,) = gates
+            assert gate in signals and graph[gate].dependencies == {steps[i - 2]}

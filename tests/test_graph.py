@@ -8,9 +8,9 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
-from conftest import assert_same_model, manual_fit
 from dask.delayed import Delayed
-from dask.task_spec import DataNode, Task
+from dask.task_spec import DataNode, GraphNode, Task
+from oracle import assert_same_model, manual_fit
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 
@@ -35,20 +35,31 @@ def _chain(X, y, **kwargs):
 def test_keys_and_dependencies_of_the_plain_chain():
     X = da.random.default_rng(0).normal(size=(50, 3), chunks=(10, 2))
     y = da.arange(50.0, chunks=10)
-    plan = plan_fit(SGDRegressor(), X, y, shuffle_blocks=True, random_state=1, prefetch=None)
+    plan = plan_fit(SGDRegressor(random_state=0), X, y, shuffle_blocks=True, random_state=1, prefetch=None)
     lazy = plan.result
     name = lazy.key[0]
     assert name.startswith("fit-") and lazy.key == (name, 4)
     layer = lazy.dask.layers[name]
-    assert {k for k in layer if k[0] == name} == {(name, i) for i in range(5)}
+    steps = {k for k in layer if k[0] == name}
+    assert steps == {(name, i) for i in range(5)}
     (Xo, yo) = dask.optimize(X, y)
+    copied = set()
     for i, block in enumerate(plan.order):
-        expected = {(Xo.name, block, 0), (Xo.name, block, 1), (yo.name, block)}
-        if i:
-            expected.add((name, i - 1))
-        assert layer[(name, i)].dependencies == expected
-    # The input collections are the layer's dependencies, not copied into it.
-    assert lazy.dask.dependencies[name] == set(Xo.__dask_layers__()) | set(yo.__dask_layers__())
+        deps = layer[(name, i)].dependencies
+        assert ((name, i - 1) in deps) == (i > 0), "step i reads the model of step i - 1"
+        assert not deps & (steps - {(name, i - 1)}), "and no other model step"
+        # Each block's own input tasks are copied for its step, even unprefetched:
+        # (f"{input name}-{token}", step, *the input key's indices).
+        originals = set()
+        for key in deps - steps:
+            assert key in layer and key[1] == i, key
+            (source,) = [n for n in (Xo.name, yo.name) if key[0].startswith(f"{n}-")]
+            originals.add((source, *key[2:]))
+            assert not layer[key].dependencies, "without prefetch, nothing gates a copy"
+        assert originals == {(Xo.name, block, 0), (Xo.name, block, 1), (yo.name, block)}
+        copied |= deps - steps
+    assert set(dict(lazy.dask)) == steps | copied, "the originals are not in the graph: nothing runs twice"
+    assert_same_model(lazy.compute(), manual_fit(SGDRegressor(random_state=0), X, y, order=plan.order))
 
 
 def test_token_is_deterministic_and_changes_with_every_input():
@@ -64,11 +75,22 @@ def test_token_is_deterministic_and_changes_with_every_input():
         _chain(X, y, epochs=2),
         _chain(X, y, shuffle_rows=True, random_state=0),
         _chain(X, y, sample_weight=da.ones(40, chunks=10)),
-        fit_blocks(SGDRegressor(random_state=0), X, y, compute=False, coef_init=np.ones(2)),  # kwargs
         _chain(X, y, prefetch=2),
+        _chain(X, y, prefetch=None),
+        _chain(X.compute(), y.compute()),  # in memory
+        _chain(X.compute() + 1, y.compute()),
     ]
     names = [v.key[0] for v in variants]
     assert base[0] not in names and len(set(names)) == len(names)
+    assert _chain(X.compute(), y.compute()).key == variants[-2].key
+    # fit kwargs (coef_init is refused: SGDRegressor.partial_fit does not take it)
+    labels = (X[:, 0] > 0).astype(int)
+    keys = {
+        str(classes): fit_blocks(SGDClassifier(random_state=0), X, labels, classes=classes, compute=False).key
+        for classes in ([0, 1], [0, 1, 2], [1, 0])
+    }
+    assert len(set(keys.values())) == 3
+    assert keys["[0, 1]"] == fit_blocks(SGDClassifier(random_state=0), X, labels, classes=[0, 1], compute=False).key
 
 
 def test_prefetch_gates_root_copies_on_an_earlier_model_step():
@@ -90,17 +112,38 @@ def test_prefetch_gates_root_copies_on_an_earlier_model_step():
     assert_same_model(lazy.compute(), manual_fit(SGDRegressor(random_state=0), X, y))
 
 
-def test_shared_and_persisted_inputs_are_not_copied():
-    data = np.arange(40.0).reshape(20, 2)
-    X = da.from_array(data, chunks=5)  # slices of one shared array
-    lazy = fit_blocks(SGDRegressor(random_state=0), X, X[:, 0], prefetch=1, epochs=2, compute=False)
-    shared = [k for k, v in dict(lazy.dask).items() if isinstance(v, DataNode) and v.value is data]
-    assert len(shared) <= 1, "the shared source array must stay one task"
+def _carried(node):
+    """The in-memory values a task carries inside itself (data nodes nested in its arguments)."""
+    if isinstance(node, DataNode):
+        return [node.value]
+    if isinstance(node, Task):
+        parts = (*node.args, *node.kwargs.values())
+        return [value for part in parts if isinstance(part, GraphNode) for value in _carried(part)]
+    return []
 
-    persisted = X.persist()
-    lazy = fit_blocks(SGDRegressor(random_state=0), persisted, persisted[:, 0].persist(), prefetch=1, compute=False)
-    layer = lazy.dask.layers[lazy.key[0]]
-    assert set(layer) == {(lazy.key[0], i) for i in range(4)}, "persisted blocks are used where they are"
+
+def test_in_memory_and_persisted_chunks_ride_in_the_steps_uncopied():
+    """Chunks in memory are no keys of their own, and the tasks that read one carry the chunk object itself."""
+    X = da.from_array(np.arange(40.0).reshape(20, 2), chunks=5)
+    chunk_key = {id(value): key for key, value in dict(X.dask).items()}
+    lazy = fit_blocks(SGDRegressor(random_state=0), X, X[:, 0], prefetch=1, epochs=2, compute=False)
+    graph = dict(lazy.dask)
+    assert not any(isinstance(node, DataNode) for node in graph.values())
+    readers = {key: node for key, node in graph.items() if not key[0].startswith("prefetch-")}
+    assert len(readers) == 16  # 8 steps, and 8 copies of y's slice of the step's X chunk
+    for key, node in readers.items():  # key[1] is the step, and step i reads block i % 4
+        assert [chunk_key.get(id(value), "a copy") for value in _carried(node)] == [(X.name, key[1] % 4, 0)], key
+    assert_same_model(lazy.compute(), manual_fit(SGDRegressor(random_state=0), X, X[:, 0], order=[0, 1, 2, 3] * 2))
+
+    persisted_X, persisted_y = X.persist(), X[:, 0].persist()
+    chunk_key = {id(value): key for key, value in [*dict(persisted_X.dask).items(), *dict(persisted_y.dask).items()]}
+    lazy = fit_blocks(SGDRegressor(random_state=0), persisted_X, persisted_y, prefetch=1, compute=False)
+    name = lazy.key[0]
+    assert set(dict(lazy.dask)) == {(name, i) for i in range(4)}, "persisted blocks are read where they are"
+    for i in range(4):
+        carried = [chunk_key.get(id(value), "a copy") for value in _carried(lazy.dask[(name, i)])]
+        assert sorted(carried, key=len) == [(persisted_y.name, i), (persisted_X.name, i, 0)]
+    assert_same_model(lazy.compute(), manual_fit(SGDRegressor(random_state=0), persisted_X, persisted_y))
 
 
 def test_model_can_be_a_delayed_or_a_key_and_is_never_changed():
@@ -239,9 +282,9 @@ def test_private_chains_are_fused_without_computing_anything_twice(shape):
     counter = LiveBlocks()
     raw = tracked_array(counter, 6)
     if shape == "read twice":  # one task reads the loaded block twice: it must stay on its own
-        X, y, transform = raw + raw, da.ones(300, chunks=50), lambda b: b + b
+        X, y = raw + raw, da.ones(300, chunks=50)
     else:  # loader -> mul -> add: one reader each
-        X, transform = raw * 2.0 + 1.0, lambda b: b * 2.0 + 1.0
+        X = raw * 2.0 + 1.0
         y = raw[:, 0] if shape == "diamond" else da.ones(300, chunks=50)  # diamond: the block has two readers
     lazy = fit_blocks(SGDRegressor(random_state=0), X, y, prefetch=1, compute=False)
     name = lazy.key[0]
@@ -253,11 +296,7 @@ def test_private_chains_are_fused_without_computing_anything_twice(shape):
     with dask.config.set(scheduler="threads", num_workers=4):
         model = lazy.compute()
     assert counter.loads == 6, "every block is loaded exactly once"
-    expected = SGDRegressor(random_state=0)
-    for i in range(6):
-        block = np.random.default_rng(i).normal(size=(50, 3))
-        expected.partial_fit(transform(block), block[:, 0] if shape == "diamond" else np.ones(50))
-    assert_same_model(model, expected)
+    assert_same_model(model, manual_fit(SGDRegressor(random_state=0), X, y))
 
 
 def test_long_private_chains_are_nested_to_a_bounded_depth():

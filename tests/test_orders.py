@@ -49,7 +49,17 @@ def test_random_state_objects_follow_scikit_learn_conventions():
 
 @pytest.mark.parametrize(
     "bad, message",
-    [("seed", "str cannot be used to seed"), (1.5, "float cannot be used to seed"), (True, "True cannot be used to seed"), (-1, "non-negative")],
+    [
+        (
+            "seed",
+            "^str cannot be used to seed: "
+            "random_state must be None, an int >= 0, a numpy RandomState or a numpy Generator$",
+        ),
+        (1.5, "^float cannot be used to seed"),
+        (True, "^bool cannot be used to seed"),
+        (np.float64(2.0), "^numpy.float64 cannot be used to seed"),
+        (-1, "random_state must be a non-negative integer, got -1"),
+    ],
 )
 def test_bad_random_state(bad, message):
     # ValueError throughout, like scikit-learn's check_random_state
@@ -71,6 +81,12 @@ def test_row_seeds_are_independent_of_block_shuffling():
     perm = row_permutation(10, seeds[0])
     assert sorted(perm.tolist()) == list(range(10))
     assert perm.tolist() != row_permutation(10, seeds[1]).tolist()
+
+
+@given(n=st.integers(0, 50), seed=st.integers(0, 2**63))
+def test_row_permutation_is_its_documented_spec(n, seed):
+    """tests/oracle.py reproduces row shuffles from this spec, not from the library."""
+    np.testing.assert_array_equal(row_permutation(n, seed), np.random.default_rng(seed).permutation(n))
 
 
 def test_same_seed_same_order_in_fresh_processes():
