@@ -16,6 +16,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from oracle import manual_fit
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDRegressor
 
@@ -78,24 +79,9 @@ class BlockRecorder(BaseEstimator):
         return self
 
 
-def computed_blocks(data):
-    """The row blocks of a dask Array or DataFrame, computed one by one."""
-    if data is None:
-        return None
-    if isinstance(data, da.Array):
-        parts = [data.blocks[i] for i in range(data.numblocks[0])]
-    else:
-        parts = [data.partitions[i] for i in range(data.npartitions)]
-    return dask.compute(*parts, scheduler="sync")
-
-
 def loop(X, y, order):
-    """The manual loop over the computed blocks of ``X`` (and ``y``) in ``order``."""
-    X_blocks, y_blocks = computed_blocks(X), computed_blocks(y)
-    model = BlockRecorder()
-    for i in order:
-        model.partial_fit(X_blocks[i], None if y_blocks is None else y_blocks[i])
-    return model.seen_
+    """What the oracle's manual loop shows a BlockRecorder over the blocks of ``X`` (and ``y``) in ``order``."""
+    return manual_fit(BlockRecorder(), X, y, order=order).seen_
 
 
 SHAPES = {
