@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+
 from .orders import check_count, check_seed
 
 __all__ = ["DEFAULT_PREFETCH", "FitOptions"]
@@ -101,7 +103,7 @@ def check_flag(value, name):
     ...
     TypeError: compute must be True or False, got 'no' (str)
     """
-    if not isinstance(value, bool) and type(value).__name__ != "bool_":
+    if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
 
 
