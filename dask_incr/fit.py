@@ -151,13 +151,20 @@ def _tags_of(estimator):
         return None
 
 
-def read_ahead(prefetch, scheduler):
-    """The ``prefetch`` to build a fit with that is computed on ``scheduler`` (a get function).
+def read_ahead(prefetch, scheduler, *, lazy=False):
+    """The ``prefetch`` a fit is built with, for the scheduler that runs it (a get function).
 
-    On the synchronous scheduler nothing runs in parallel, so reading ahead
-    overlaps nothing and only holds more blocks: the fit is built with
-    ``prefetch=0`` there (the same model, one block in memory). Anywhere
-    else ``prefetch`` is returned as given.
+    ``"auto"`` (the default) reads one block ahead on the local threads and
+    processes schedulers, and two on a distributed cluster: there a load
+    waits on a signal of model step ``i - 1 - prefetch``, and that path (the
+    step, its signal, the load) costs three scheduler round trips against the
+    chain's one per step, so one block ahead would leave the chain waiting on
+    tiny blocks and two keep it fed. On the synchronous scheduler nothing
+    runs in parallel, so reading ahead overlaps nothing and only holds more
+    blocks: a computed fit is built with ``prefetch=0`` there whatever is
+    asked (the same model, one block in memory). A ``lazy`` fit (built now,
+    computed later, anywhere) keeps an explicit value, and ``"auto"`` is read
+    for the default scheduler but never below 1.
 
     Examples
     --------
@@ -165,8 +172,14 @@ def read_ahead(prefetch, scheduler):
     >>> from dask.threaded import get
     >>> read_ahead(2, get_sync), read_ahead(2, get), read_ahead(None, get_sync)
     (0, 2, None)
+    >>> read_ahead("auto", get), read_ahead("auto", get_sync), read_ahead("auto", get_sync, lazy=True)
+    (1, 0, 1)
     """
-    if prefetch is not None and scheduler is get_sync:
+    if isinstance(prefetch, str):  # "auto", as FitOptions checked
+        if _distributed_client(scheduler) is not None:
+            return 2
+        return 0 if scheduler is get_sync and not lazy else 1
+    if prefetch is not None and scheduler is get_sync and not lazy:
         return 0
     return prefetch
 
@@ -218,7 +231,7 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
         # The graph captures the estimator as it is now: later changes of the
         # caller's object do not reach it.
         estimator = copy.deepcopy(estimator)
-    prefetch = read_ahead(options.prefetch, scheduler) if compute else options.prefetch
+    prefetch = read_ahead(options.prefetch, scheduler, lazy=not compute)
     with gc_paused():
         prepared = prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch)
     n_steps = len(prepared.order)
@@ -381,10 +394,12 @@ def fit_blocks(
         Passes over the data; the chain has ``epochs * n_blocks`` steps.
     random_state : None, int, RandomState or Generator
         Seed of the shuffles; an int reproduces them anywhere.
-    prefetch : int or None, default 1
+    prefetch : int, None or "auto", default "auto"
         At most this many blocks are loaded ahead of the step being fitted
-        (``None``: unbounded). A fit computed on the synchronous scheduler
-        reads nothing ahead, whatever is asked.
+        (``None``: unbounded). ``"auto"`` reads one block ahead on the local
+        schedulers and two on a distributed cluster (see :func:`read_ahead`).
+        A fit computed on the synchronous scheduler reads nothing ahead,
+        whatever is asked.
     progress : bool, default False
         Show a progress bar (``dask.diagnostics.ProgressBar`` on the local
         schedulers, ``distributed.progress`` with a distributed client).

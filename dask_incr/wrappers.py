@@ -88,8 +88,9 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         method on one row of zeros.
     epochs : int, default 1
         Passes over the data per ``fit`` or ``partial_fit`` call.
-    prefetch : int or None, default 1
+    prefetch : int, None or "auto", default "auto"
         Blocks loaded ahead of the one being fitted (``None``: unbounded;
+        ``"auto"``: one on the local schedulers, two on a distributed cluster;
         none on the synchronous scheduler, see :func:`dask_incr.fit.read_ahead`).
     shuffle_rows : bool, default False
         Also shuffle the rows inside each block.
@@ -144,7 +145,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         transform_meta=None,
         *,
         epochs=1,
-        prefetch=1,
+        prefetch="auto",
         shuffle_rows=False,
         meta=None,
     ):
