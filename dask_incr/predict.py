@@ -12,6 +12,7 @@ import inspect
 
 import dask
 import dask.array as da
+import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -21,15 +22,24 @@ from sklearn.metrics import get_scorer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["BlockwiseMethods", "apply_block", "apply_partition", "check_scoring", "predict_blocks", "score_blocks"]
+__all__ = [
+    "BlockwiseMethods",
+    "apply_block",
+    "apply_partition",
+    "apply_records",
+    "check_scoring",
+    "predict_blocks",
+    "score_blocks",
+]
 
 
 def predict_blocks(estimator, method, X, meta=None):
     """``estimator.<method>`` over each block of ``X``: lazy for dask input.
 
     Returns a dask Array (row chunks of X) for a dask Array, a dask Series or
-    DataFrame for a dask DataFrame (``meta`` sets its type), and the
-    estimator's own result for in-memory data.
+    DataFrame for a dask DataFrame (``meta`` sets its type), a dask Bag of
+    one result per record for a dask Bag (e.g. texts), and the estimator's
+    own result for in-memory data.
 
     Examples
     --------
@@ -43,6 +53,8 @@ def predict_blocks(estimator, method, X, meta=None):
         return _map_array(estimator, method, X, meta)
     if isinstance(X, (dd.DataFrame, dd.Series)):
         return _map_frame(estimator, method, X, meta)
+    if isinstance(X, db.Bag):
+        return X.map_partitions(apply_records, estimator, method, token=f"{method}-{tokenize(estimator, method, X)}")
     return getattr(estimator, method)(X)
 
 
@@ -318,6 +330,21 @@ def apply_block(block, estimator, method, tail, out_dtype):
         return np.empty((0,) + tuple(tail), dtype=out_dtype)
     # the dtype the lazy array promised (predict_meta may ask for another one)
     return np.asarray(getattr(estimator, method)(block)).astype(out_dtype, copy=False)
+
+
+def apply_records(records, estimator, method):
+    """``estimator.<method>`` of one Bag partition (a list of records): a list, one result per record.
+
+    Examples
+    --------
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> len(apply_records(["a b", "c"], HashingVectorizer(n_features=4), "transform")), apply_records([], None, "x")
+    (2, [])
+    """
+    records = list(records)
+    if not records:
+        return []
+    return list(getattr(estimator, method)(records))
 
 
 def apply_partition(part, estimator, method, template):
