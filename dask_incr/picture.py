@@ -14,10 +14,12 @@ import importlib.util
 import os
 import shutil
 
+import dask
 from dask.dot import to_graphviz
 from dask.task_spec import GraphNode, Task, TaskRef
 from dask.utils import key_split
 
+from .blocks import type_name
 from .graph import input_graph
 from .localize import needed
 from .steps import model_done, partial_fit_step, pipeline_partial_fit_step
@@ -149,6 +151,10 @@ def draw_chain(lazy, filename=None, max_steps=8, rankdir="LR", format=None):
 
     Raises
     ------
+    TypeError
+        ``lazy`` is not a dask collection.
+    ValueError
+        ``lazy`` holds no fit steps, or ``max_steps`` is not a positive integer.
     ImportError
         Without the graphviz Python package (``pip install graphviz``).
     RuntimeError
@@ -167,6 +173,8 @@ def draw_chain(lazy, filename=None, max_steps=8, rankdir="LR", format=None):
     """
     if type(max_steps) is not int or max_steps < 1:
         raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}")
+    if not dask.is_dask_collection(lazy):
+        raise TypeError(f"draw_chain needs a lazy fit, e.g. fit_blocks(..., compute=False); got {type_name(lazy)}")
     if importlib.util.find_spec("graphviz") is None:
         raise ImportError(f"drawing the chain needs graphviz: {missing_tools()}")
     graph = input_graph([lazy])
