@@ -102,7 +102,7 @@ def chain_attributes(graph):
     >>> sorted(attrs["label"] for attrs in chain_attributes(input_graph([lazy])).values())[:4]
     ['load X · block 0', 'load X · block 1', 'load X · block 2', 'partial_fit · block 0']
     """
-    attributes = {}
+    attributes, upstream_blocks = {}, {}
     for task in chain_steps(graph):
         step, block = task.kwargs["step"], task.kwargs["block"]
         verb = STEP_VERBS.get(task.func, getattr(task.func, "__name__", "step"))
@@ -113,8 +113,12 @@ def chain_attributes(graph):
             for key in _dependency_keys(arg):
                 attributes.setdefault(key, {"label": f"load {role} · block {block}", **LOAD_STYLE})
                 for upstream in _upstream(graph, key):
-                    if upstream not in attributes:
-                        attributes[upstream] = {"label": f"{key_split(upstream)} · block {block}", **UPSTREAM_STYLE}
+                    upstream_blocks.setdefault(upstream, set()).add(block)
+    for key, blocks in upstream_blocks.items():
+        if key not in attributes:
+            # what one block's loading needs is that block's; what several read is shared
+            where = f"block {min(blocks)}" if len(blocks) == 1 else "shared"
+            attributes[key] = {"label": f"{key_split(key)} · {where}", **UPSTREAM_STYLE}
     for key, node in graph.items():
         if _is_gate(node):
             (after,) = [dep for dep in node.dependencies]
