@@ -16,11 +16,14 @@ import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from dask.base import tokenize
+from dask.base import get_scheduler, tokenize
+from dask.delayed import Delayed
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
+from .pipelines import final_estimator
 
 __all__ = [
     "BlockwiseMethods",
@@ -79,12 +82,12 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
     scoring = scoring if scoring is not None else _mixin_scoring(estimator)
     if scoring is None:
         if lazy:
-            X, y, kwargs = dask.compute(X, y, kwargs)
+            X, y, kwargs = dask.compute(X, y, kwargs, scheduler=get_scheduler(cls=Delayed))
         return estimator.score(X, y, **kwargs)
     scorer = get_scorer(scoring)
     if not lazy:
         return scorer(model, X, y, **kwargs)
-    y, kwargs = dask.compute(y, kwargs)
+    y, kwargs = dask.compute(y, kwargs, scheduler=get_scheduler(cls=Delayed))
     return scorer(_Computed(model), X, y, **kwargs)
 
 
@@ -123,8 +126,12 @@ def check_scoring(scoring):
 
 
 def _mixin_scoring(estimator):
-    """The metric name of scikit-learn's own ``score`` of classifiers and regressors."""
-    score = getattr(type(estimator), "score", None)
+    """The metric name of scikit-learn's own ``score`` of classifiers and regressors.
+
+    A pipeline scores as its last step does (``Pipeline.score`` transforms,
+    then calls it).
+    """
+    score = getattr(type(final_estimator(estimator)), "score", None)
     if score is ClassifierMixin.score:
         return "accuracy"
     if score is RegressorMixin.score:
@@ -146,7 +153,9 @@ class _Computed:
             return value
 
         def computed(X):
-            return dask.compute(value(X))[0]
+            # A Bag's own default, processes, would pickle the model per partition
+            # and needs a __main__ guard: compute as fits do (configured scheduler, else threads).
+            return dask.compute(value(X), scheduler=get_scheduler(cls=Delayed))[0]
 
         computed.__name__ = name  # scorers call the method again by its name
         return computed

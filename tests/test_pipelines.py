@@ -202,7 +202,13 @@ def test_a_fitted_pipeline_predicts_transforms_and_scores_block_by_block(data):
         lazy = clf.predict(X)  # nothing computed yet
     assert isinstance(lazy, da.Array) and lazy.chunks == ((20, 10, 25, 15),)
     np.testing.assert_array_equal(lazy.compute(), clf.estimator_.predict(X.compute()))
-    assert clf.score(X, y) == pytest.approx((clf.estimator_.predict(X.compute()) == y.compute()).mean())
+    accuracy = (clf.estimator_.predict(X.compute()) == y.compute()).mean()
+
+    def load_everything(*args, **kwargs):
+        raise AssertionError("Pipeline.score was given X in memory")
+
+    clf.estimator_.score = load_everything  # a pipeline scores from its lazy predictions, as its last step would
+    assert clf.score(X, y) == pytest.approx(accuracy)
 
     reducer = Incremental(make_pipeline(StandardScaler(), IncrementalPCA(n_components=2))).fit(X)
     with dask.config.set(scheduler=refuse_to_compute):
