@@ -112,3 +112,14 @@ def test_a_file_is_rendered_in_the_format_of_its_extension(data, tmp_path, name,
     X, y = data
     draw_chain(fit_blocks(SGDRegressor(), X, y, compute=False), filename=str(tmp_path / name))
     assert (tmp_path / name).read_bytes().startswith(magic)
+
+
+def test_dask_visualize_reads_the_same_labels(data):
+    """chain_attributes as dask.visualize's arguments (dask.visualize passes them to dask.dot.to_graphviz)."""
+    from dask.dot import to_graphviz
+
+    X, y = data
+    lazy = fit_blocks(SGDRegressor(random_state=0), X, y, compute=False)
+    attrs = picture_module.chain_attributes(dict(lazy.dask))
+    drawn = to_graphviz(dict(lazy.dask), function_attributes=attrs, data_attributes=attrs, collapse_outputs=True)
+    assert nodes_and_edges(drawn.source) == nodes_and_edges(draw_chain(lazy).source)

@@ -225,3 +225,24 @@ def test_a_text_pipeline_predicts_a_bag_lazily():
     assert isinstance(lazy, db.Bag) and lazy.npartitions == 3
     assert lazy.compute() == clf.estimator_.predict(TEXTS).tolist()
     assert clf.score(X, y) == pytest.approx(np.mean(clf.estimator_.predict(TEXTS) == np.array(LABELS)))
+
+
+def test_a_long_pipeline_fit_run_in_windows_equals_the_loop(data):
+    from dask_incr.fit import run_fit
+    from dask_incr.options import FitOptions
+
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), SGDClassifier(random_state=0))
+    windowed = run_fit(pipe, X, y, options=FitOptions(window=3, epochs=2), fit_kwargs={"classes": [0, 1]}).result
+    expected = manual_pipeline_fit(pipe, X, y, order=[0, 1, 2, 3] * 2, step_kwargs={"sgdclassifier": {"classes": [0, 1]}})
+    assert_same_pipeline(windowed, expected)
+
+
+def test_partial_fit_of_a_wrapped_pipeline_continues_from_the_fitted_one(data):
+    X, y = data
+    clf = Incremental(make_pipeline(StandardScaler(), SGDClassifier(random_state=0)), shuffle_blocks=False)
+    clf.partial_fit(X, y).partial_fit(X, y)
+    pipe = make_pipeline(StandardScaler(), SGDClassifier(random_state=0))
+    expected = manual_pipeline_fit(pipe, X, y, order=[0, 1, 2, 3] * 2, step_kwargs={"sgdclassifier": {"classes": [0, 1]}})
+    assert_same_pipeline(clf.estimator_, expected)
+    assert clf.estimator_[0].n_samples_seen_ == 140
