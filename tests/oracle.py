@@ -104,13 +104,14 @@ def manual_fit(
     return model
 
 
-def manual_pipeline_fit(pipeline, X, y=None, sample_weight=None, *, order=None, step_kwargs=None):
+def manual_pipeline_fit(pipeline, X, y=None, sample_weight=None, *, order=None, seeds=None, step_kwargs=None):
     """What a pipeline fit must equal: per block, each step's partial_fit then transform, by hand.
 
     ``pipeline`` is deep-copied. Steps that are None or "passthrough" are
     skipped; a step whose scikit-learn tags say ``requires_fit=False`` is
     only transformed. ``step_kwargs`` maps a step name to its partial_fit
     keywords; ``sample_weight`` (split along X's blocks) goes to the last step.
+    ``seeds``: per-step seeds of the in-block row shuffle, as for :func:`manual_fit`.
 
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
@@ -125,10 +126,14 @@ def manual_pipeline_fit(pipeline, X, y=None, sample_weight=None, *, order=None, 
     step_kwargs = step_kwargs or {}
     model = copy.deepcopy(pipeline)
     order = range(len(X_blocks)) if order is None else order
-    for block in order:
+    for step_index, block in enumerate(order):
         Xi, yi, wi = X_blocks[block], y_blocks[block], w_blocks[block]
-        if _n_rows(Xi) == 0:
+        rows = _n_rows(Xi)
+        if rows == 0:
             continue
+        if seeds is not None:
+            permutation = np.random.default_rng(seeds[step_index]).permutation(rows)
+            Xi, yi, wi = (_rows(data, permutation) for data in (Xi, yi, wi))
         for position, (name, step) in enumerate(model.steps):
             if step is None or (isinstance(step, str) and step == "passthrough"):
                 continue

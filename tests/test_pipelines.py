@@ -52,13 +52,16 @@ def test_scaler_and_sgd_equal_the_loop_and_the_callers_pipeline_is_untouched(dat
     assert fitted[0].n_samples_seen_ == 70  # the scaler learned from every block, block by block
 
 
-def test_shuffled_epochs_equal_the_loop_in_the_same_order(data):
+def test_shuffled_blocks_rows_and_epochs_equal_the_loop_in_the_same_order(data):
     X, y = data
     pipe = make_pipeline(StandardScaler(), SGDClassifier(random_state=0))
-    options = dict(shuffle_blocks=True, epochs=2, random_state=3, classes=[0, 1])
-    order = plan_fit(pipe, X, y, **options).order
+    options = dict(shuffle_blocks=True, shuffle_rows=True, epochs=2, random_state=3, classes=[0, 1])
+    plan = plan_fit(pipe, X, y, **options)
+    order = plan.order
     assert sorted(order) == [0, 0, 1, 1, 2, 2, 3, 3] and order[:4] != [0, 1, 2, 3]
-    expected = manual_pipeline_fit(pipe, X, y, order=order, step_kwargs={"sgdclassifier": {"classes": [0, 1]}})
+    expected = manual_pipeline_fit(
+        pipe, X, y, order=order, seeds=plan.row_seeds, step_kwargs={"sgdclassifier": {"classes": [0, 1]}}
+    )
     assert_same_pipeline(fit_blocks(pipe, X, y, **options), expected)
 
 
