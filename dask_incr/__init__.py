@@ -13,7 +13,8 @@ from .fit import FitPlan, NotIncrementalError, fit_blocks, plan_fit
 from .graph import build_chain
 from .options import FitOptions
 from .orders import block_order, row_permutation, row_seeds
-from .steps import partial_fit_step
+from .picture import draw_chain
+from .steps import partial_fit_step, pipeline_partial_fit_step
 from .wrappers import Incremental
 
 __all__ = [
@@ -24,8 +25,10 @@ __all__ = [
     "block_order",
     "build_chain",
     "datasets",
+    "draw_chain",
     "fit_blocks",
     "partial_fit_step",
+    "pipeline_partial_fit_step",
     "plan_fit",
     "row_permutation",
     "row_seeds",

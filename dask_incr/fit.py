@@ -26,7 +26,7 @@ try:
 except ImportError:  # distributed is optional: windows then run one after another
     distributed_wait = None
 
-from . import localize
+from . import localize, pipelines
 from .blocks import coerce, type_name
 from .graph import fit_kwargs_node, gc_paused, holds_collections
 from .options import DEFAULT_PREFETCH, FitOptions, check_flag
@@ -89,8 +89,13 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
     ...
     TypeError: SGDClassifier.partial_fit() got an unexpected keyword argument 'clases';
     it takes X, y, classes, sample_weight
+
+    A ``Pipeline`` is checked step by step (see :func:`check_pipeline`).
     """
     check_incremental(estimator)
+    if pipelines.is_pipeline(estimator):
+        check_pipeline(estimator, y, fit_kwargs, sample_weight=sample_weight)
+        return
     fit_kwargs = fit_kwargs or {}
     name = type(estimator).__name__
     try:
@@ -120,8 +125,51 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
         )
 
 
+def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None):
+    """Refuse, before any work, a ``Pipeline`` that cannot learn block by block, naming the step at fault.
+
+    Every step must learn incrementally, be stateless or be skipped (see
+    :func:`dask_incr.pipelines.refused_step`); the fit keywords, routed as
+    scikit-learn routes them (``step__param``; ``classes`` to the last step),
+    must suit each step's ``partial_fit`` (see :func:`check_estimator`).
+    ``sample_weight`` goes to the last step.
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> check_pipeline(make_pipeline(PCA(), SGDClassifier()), [0, 1], {"classes": [0, 1]})
+    Traceback (most recent call last):
+    ...
+    dask_incr.fit.NotIncrementalError: pipeline step 'pca' (PCA) has no partial_fit and must be fitted, ...
+    """
+    refusal = pipelines.refused_step(pipeline)
+    if refusal is not None:
+        raise NotIncrementalError(refusal)
+    routed = pipelines.route_fit_kwargs(pipeline, fit_kwargs or {})
+    last_name = pipeline.steps[-1][0]
+    for name, step in pipeline.steps:
+        kwargs = routed.get(name, {})
+        if pipelines.is_skipped(step) or pipelines.is_stateless(step):
+            if kwargs or (name == last_name and sample_weight is not None):
+                passed = sorted(kwargs) or ["sample_weight"]
+                raise TypeError(
+                    f"pipeline step {name!r} ({type(step).__name__}) is not fitted, so it takes no fit "
+                    f"keywords; got {passed[0]!r}"
+                )
+            continue
+        try:
+            check_estimator(step, y, kwargs, sample_weight=sample_weight if name == last_name else None)
+        except (TypeError, ValueError) as error:
+            error.add_note(f"[in pipeline step {name!r} ({type(step).__name__})]")
+            raise
+
+
 def check_incremental(estimator):
     """Raise :class:`NotIncrementalError` unless ``estimator`` is an instance with ``partial_fit``.
+
+    A scikit-learn ``Pipeline`` passes here: its steps are checked by :func:`check_pipeline`.
 
     Examples
     --------
@@ -136,7 +184,7 @@ def check_incremental(estimator):
         raise NotIncrementalError(
             f"pass an estimator instance, not the class {estimator.__name__}; e.g. {estimator.__name__}()"
         )
-    if not callable(getattr(estimator, "partial_fit", None)):
+    if not callable(getattr(estimator, "partial_fit", None)) and not pipelines.is_pipeline(estimator):
         raise NotIncrementalError(
             f"{type_name(estimator)} has no partial_fit method, so it cannot learn block by block; "
             "use an estimator that supports incremental learning (e.g. SGDClassifier, MiniBatchKMeans, IncrementalPCA)"
@@ -221,6 +269,8 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
     if not dask.is_dask_collection(X):
         X = coerce(X, "X")  # what X is comes before what the estimator makes of y
     check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
+    if pipelines.is_pipeline(estimator):
+        fit_kwargs = pipelines.route_fit_kwargs(estimator, fit_kwargs)
     lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
@@ -233,7 +283,9 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
         estimator = copy.deepcopy(estimator)
     prefetch = read_ahead(options.prefetch, scheduler, lazy=not compute)
     with gc_paused():
-        prepared = prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch)
+        prepared = prepare(
+            estimator, X, y, sample_weight, options, fit_kwargs, prefetch, step=pipelines.step_function(estimator)
+        )
     n_steps = len(prepared.order)
     window = options.window or DEFAULT_WINDOW
     if not compute or n_steps <= window:

@@ -65,12 +65,15 @@ class Prepared:
     analysis: localize.InputAnalysis
     fit_kwargs: dict
     prefetch: int | None
+    step: object = partial_fit_step
 
 
-def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch):
+def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch, *, step=partial_fit_step):
     """Resolve the blocks, the order and the name of a fit; analyse its input graph.
 
-    Raises before any compute when the inputs disagree.
+    ``step`` is the function every step of the chain runs (see
+    :func:`dask_incr.pipelines.step_function`). Raises before any compute
+    when the inputs disagree.
 
     Examples
     --------
@@ -94,11 +97,11 @@ def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch):
     per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
     step_inputs = [per_block[i] for i in order]
     sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
-    name = "fit-" + tokenize(estimator_token(estimator), sources, order, seeds, fit_kwargs, prefetch, partial_fit_step)
+    name = "fit-" + tokenize(estimator_token(estimator), sources, order, seeds, fit_kwargs, prefetch, step)
     collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
     graph = input_graph(collections)
     analysis = localize.analyse(graph, step_inputs, order)
-    return Prepared(estimator, step_inputs, order, seeds, seed, name, graph, analysis, fit_kwargs, prefetch)
+    return Prepared(estimator, step_inputs, order, seeds, seed, name, graph, analysis, fit_kwargs, prefetch, step)
 
 
 def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
@@ -127,6 +130,7 @@ def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, 
             model,
             inputs,
             prepared.name,
+            step=prepared.step,
             fit_kwargs=kwargs_node,
             blocks=prepared.order[steps.start : steps.stop],
             row_seeds=row_seeds[steps.start : steps.stop],
