@@ -14,6 +14,7 @@ from .graph import build_chain
 from .options import FitOptions
 from .orders import block_order, row_permutation, row_seeds
 from .steps import partial_fit_step
+from .stopping import plot_history
 from .wrappers import Incremental
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "fit_blocks",
     "partial_fit_step",
     "plan_fit",
+    "plot_history",
     "row_permutation",
     "row_seeds",
 ]
