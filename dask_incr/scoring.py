@@ -12,7 +12,8 @@ through :class:`Replayed`, an estimator whose response methods return them.
 Without ``scoring``, a classifier's or regressor's own ``score`` (accuracy,
 R²) is computed that way; any other estimator's own ``score`` is called on
 each block and averaged, weighted by the block's rows (exact for scores that
-are a mean over samples, such as IncrementalPCA's log-likelihood).
+are a mean over samples, such as a mean log-likelihood; MiniBatchKMeans' score,
+minus a sum, is scaled: pass a ``scoring`` for the score of the whole set).
 """
 
 from __future__ import annotations
@@ -83,15 +84,20 @@ def scorer_of(scoring, estimator):
     Examples
     --------
     >>> from sklearn.linear_model import SGDClassifier, SGDRegressor
-    >>> from sklearn.decomposition import IncrementalPCA
+    >>> from sklearn.cluster import MiniBatchKMeans
     >>> scorer_of(None, SGDRegressor())[1], scorer_of("roc_auc", SGDClassifier())[1]
     (('predict',), ('decision_function',))
-    >>> scorer_of(None, IncrementalPCA())
+    >>> scorer_of(None, MiniBatchKMeans())
     (None, ())
     """
     if scoring is None:
         scoring = _mixin_scoring(estimator)
         if scoring is None:
+            if not callable(getattr(estimator, "score", None)):
+                raise TypeError(
+                    f"{type(estimator).__name__} has no score method to validate with: pass scoring= "
+                    "(a scorer name or a scorer callable)"
+                )
             return None, ()
     scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
     wanted = response_method_of(scorer)
