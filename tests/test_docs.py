@@ -74,3 +74,16 @@ def test_the_chain_picture_is_what_its_caption_says(monkeypatch):
         else:
             (gate,) = gates
             assert gate in signals and graph[gate].dependencies == {steps[i - 2]}
+
+
+def test_the_learning_curve_is_what_the_stopping_page_says():
+    """docs/stopping.rst's account of the run docs/learning_curve_png.py draws, checked against that run."""
+    clf = runpy.run_path(str(DOCS / "learning_curve_png.py"))["clf"]  # not __main__: nothing is written
+    page = (DOCS / "stopping.rst").read_text(encoding="utf-8")
+    assert ".. image:: _static/learning_curve.png" in page and "``docs/learning_curve_png.py``" in page
+    scores = [entry["score"] for entry in clf.history_]
+    assert len(scores) == 40 and scores[0] == 0.6875  # "stops, ten passes short of epochs=50"; history_[0]
+    assert scores[34] == 0.909 and max(scores[35:]) == scores[39] == 0.91  # "after epoch 35 it is 0.909 ..."
+    assert all(s < 0.909 + 1e-3 for s in scores[35:]) and max(scores[:35]) == 0.909
+    best = 1 + max(range(40), key=lambda e: (scores[e], -e))
+    assert best == 40 and clf.estimator_.t_ == 40 * 18_000, "the model returned is epoch 40's"
