@@ -84,6 +84,7 @@ def test_the_learning_curve_is_what_the_stopping_page_says():
     scores = [entry["score"] for entry in clf.history_]
     assert len(scores) == 40 and scores[0] == 0.6875  # "stops, ten passes short of epochs=50"; history_[0]
     assert scores[34] == 0.909 and max(scores[35:]) == scores[39] == 0.91  # "after epoch 35 it is 0.909 ..."
-    assert all(s < 0.909 + 1e-3 for s in scores[35:]) and max(scores[:35]) == 0.909
+    assert max(scores[:35]) == 0.909 and scores[38] == 0.9095
+    assert all(scores[e] < max(scores[:e]) + 1e-3 for e in range(35, 40)), "each less than tol above the best before it"
     best = 1 + max(range(40), key=lambda e: (scores[e], -e))
     assert best == 40 and clf.estimator_.t_ == 40 * 18_000, "the model returned is epoch 40's"
