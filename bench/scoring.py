@@ -141,7 +141,8 @@ def main(argv=None):
     sgd_times = measure(sgd, args.repeats)
     return (
         f"### Scoring each epoch: {n} training + {v} validation blocks, {epochs} epochs\n\n"
-        f"Median of {args.repeats} run(s) after a warm-up, cases interleaved. \"scoring cost\" = wall time minus the same fit "
+        f"Median of {args.repeats} run(s) after a warm-up, cases interleaved. "
+        "\"scoring cost\" = wall time minus the same fit "
         "run epoch by epoch without scoring; \"/ training\" divides it by that fit's time.\n\n"
         f"Sleepy learner ({args.fit_time} s per training block, {args.score_time} s per validation block; "
         f"training work {n * epochs * args.fit_time:.2f} s, scoring work {work:.2f} s; \"hidden\" = share of "

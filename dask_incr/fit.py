@@ -291,7 +291,8 @@ def run_fit(
             )
         result = Delayed(keys[0], graph, layer=prepared.name)
         if keep_epochs:
-            epoch_models = (*(Delayed(snapshot_key(prepared.name, i), graph, layer=prepared.name) for i in ends), result)
+            snapshots = (Delayed(snapshot_key(prepared.name, i), graph, layer=prepared.name) for i in ends)
+            epoch_models = (*snapshots, result)
         if compute:
             result = _compute(result, scheduler, options.progress)
     else:

@@ -230,7 +230,13 @@ def score_graph(validation, model, tag):
     for j, block_inputs in zip(steps, inputs):
         key = (name, j)
         layer[key] = Task(
-            key, score_block, previous, *block_inputs, methods=validation.methods, block=validation.blocks[j], first=j == 0
+            key,
+            score_block,
+            previous,
+            *block_inputs,
+            methods=validation.methods,
+            block=validation.blocks[j],
+            first=j == 0,
         )
         previous = TaskRef(key)
     final = (name, "score")

@@ -18,7 +18,9 @@ from dask_incr.datasets import make_classification  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-X, y = make_classification(n_samples=20_000, n_features=20, n_informative=10, chunks=1_000, flip_y=0.05, random_state=0)  # 20 blocks
+X, y = make_classification(  # 20 blocks
+    n_samples=20_000, n_features=20, n_informative=10, chunks=1_000, flip_y=0.05, random_state=0
+)
 clf = Incremental(
     MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=3e-4, random_state=0),
     random_state=0,

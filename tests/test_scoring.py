@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.decomposition import IncrementalPCA
-from sklearn.mixture import GaussianMixture
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.metrics import get_scorer, make_scorer, mean_absolute_error
 from sklearn.metrics._scorer import _Scorer
+from sklearn.mixture import GaussianMixture
 
 from dask_incr.scoring import Replayed, given_validation, score_graph, scorer_of
 
