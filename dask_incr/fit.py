@@ -261,7 +261,7 @@ def run_fit(
     resumed = load_checkpoint(options.checkpoint_dir) if options.resume else None
     if resumed is not None and options.random_state is None:
         options = options.replace(random_state=resumed.seed)  # the order the interrupted fit drew
-    lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
+    lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs, validation))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
     # The fit is a Delayed: the configured scheduler or client, else threads

@@ -101,7 +101,8 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
     early_stopping, validation_fraction, n_iter_no_change, tol, restore_best, checkpoint_dir, resume
         Scoring after each epoch, stopping and checkpoints, as for
         :func:`dask_incr.fit_blocks` (``scoring`` is the validation metric
-        too). See :doc:`/stopping`.
+        too). ``resume`` applies to ``fit`` and a first ``partial_fit``;
+        each call writes its own checkpoints. See :doc:`/stopping`.
 
     Attributes
     ----------
@@ -311,6 +312,13 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         if call == 0:
             check_incremental(self.estimator)
         options = self._options()
+        if call:  # a checkpoint is of the call that wrote it: later partial_fit calls start afresh
+            options = options.replace(resume=False)
+        if call and options.early_stopping and validation is None:
+            raise ValueError(
+                "partial_fit with early_stopping=True needs validation=(X_val, y_val) after the first call: "
+                "each call would hold out other blocks, so blocks held out before would be trained on"
+            )
         check_scoring(self.scoring)
         reserved = sorted(OPTION_NAMES.intersection(fit_kwargs) | {"compute"}.intersection(fit_kwargs))
         if reserved:

@@ -387,7 +387,7 @@ def test_plot_history_without_matplotlib_names_the_extra(monkeypatch):
 # -- distributed ------------------------------------------------------------------------
 
 
-def test_early_stopping_on_an_in_process_distributed_client(data):
+def test_early_stopping_on_an_in_process_distributed_client(data, tmp_path):
     distributed = pytest.importorskip("distributed")
     X, X_val = data
     expected = fit_blocks(Scripted(4), X, validation=(X_val, None), epochs=10, early_stopping=True, **RULE)
@@ -395,7 +395,27 @@ def test_early_stopping_on_an_in_process_distributed_client(data):
         model, history = fit_blocks(
             Scripted(4), X, validation=(X_val, None), epochs=10, early_stopping=True, return_history=True, **RULE
         )
-        last = fit_blocks(Scripted(4), X, validation=(X_val, None), epochs=10, early_stopping=True, restore_best=False, **RULE)
+        last = fit_blocks(
+            Scripted(4), X, validation=(X_val, None), epochs=10, early_stopping=True, restore_best=False,
+            checkpoint_dir=tmp_path, **RULE,
+        )
+        held_out = fit_blocks(Scripted(3), X, epochs=2, early_stopping=True, validation_fraction=0.25, random_state=0, tol=None)
     assert [entry["score"] for entry in history] == SCORES[:STOP_EPOCH]
+    saved = load_checkpoint(tmp_path)
+    assert saved.stopped and saved.epoch == STOP_EPOCH and saved.best_model.calls_ == 4 * BEST_EPOCH
+    assert_same_model(saved.model, last)
+    assert held_out.calls_ == 3 * 2
     assert_same_model(model, expected)
     assert model.calls_ == 4 * BEST_EPOCH and last.calls_ == 4 * STOP_EPOCH
+
+
+def test_later_partial_fit_calls_need_given_validation(data):
+    X, X_val = data
+    X = da.concatenate([X, X])  # 8 blocks
+    clf = Incremental(Scripted(7), early_stopping=True, tol=None, random_state=0, shuffle_blocks=False)
+    clf.partial_fit(X)  # the first call is a fit: 1 block held out, 7 trained on
+    assert len(clf.order_) == 7 and len(clf.history_) == 1
+    with dask.config.set(scheduler=refuse_to_compute), pytest.raises(ValueError, match="needs validation="):
+        clf.partial_fit(X)
+    clf.partial_fit(X, validation=(X_val, None))
+    assert clf.n_calls_ == 2 and clf.calls_ == 7 + 8
