@@ -13,6 +13,8 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from oracle import assert_same_model, blocks_of, manual_fit
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier
@@ -419,3 +421,73 @@ def test_later_partial_fit_calls_need_given_validation(data):
         clf.partial_fit(X)
     clf.partial_fit(X, validation=(X_val, None))
     assert clf.n_calls_ == 2 and clf.calls_ == 7 + 8
+
+
+# -- properties ------------------------------------------------------------------------------
+
+
+class ScoresGiven(BaseEstimator):
+    """Counts calls; its score after epoch e is ``scores[e - 1]``."""
+
+    def __init__(self, scores=(), blocks_per_epoch=3):
+        self.scores = scores
+        self.blocks_per_epoch = blocks_per_epoch
+
+    def partial_fit(self, X, y=None):
+        self.calls_ = getattr(self, "calls_", 0) + 1
+        return self
+
+    def score(self, X, y=None):
+        return self.scores[self.calls_ // self.blocks_per_epoch - 1]
+
+
+def expected_stop(scores, tol, patience):
+    """The rule stated another way: epoch e improves when its score is >= tol above every earlier score;
+    the fit stops at the first epoch ending a run of ``patience`` epochs that did not improve."""
+    run = 0
+    for e, score in enumerate(scores):
+        improves = all(score >= earlier + tol for earlier in scores[:e])
+        run = 0 if improves else run + 1
+        if run >= patience:
+            return e + 1
+    return len(scores)
+
+
+@settings(max_examples=40)
+@given(
+    scores=st.lists(st.sampled_from([0.0, 0.1, 0.2, 0.25, 0.3, 0.5]), min_size=1, max_size=9),
+    tol=st.sampled_from([0.0, 0.05, 0.1]),
+    patience=st.integers(1, 3),
+    restore_best=st.booleans(),
+    scheduler=st.sampled_from(["sync", "threads"]),
+)
+def test_the_fit_stops_where_the_rule_says(scores, tol, patience, restore_best, scheduler):
+    X, X_val = da.ones((9, 2), chunks=3), np.ones((2, 2))
+    with dask.config.set(scheduler=scheduler):
+        model, history = fit_blocks(
+            ScoresGiven(tuple(scores)), X, validation=(X_val, None), epochs=len(scores), early_stopping=True,
+            tol=tol, n_iter_no_change=patience, restore_best=restore_best, return_history=True,
+        )
+    stop = expected_stop(scores, tol, patience)
+    assert [entry["score"] for entry in history] == scores[:stop]
+    best = scores.index(max(scores[:stop])) + 1  # the first of the highest
+    assert model.calls_ == 3 * (best if restore_best else stop)
+
+
+@settings(max_examples=25)
+@given(
+    n_blocks=st.integers(2, 5),
+    epochs=st.integers(1, 3),
+    shuffle=st.booleans(),
+    window=st.sampled_from([None, 1, 2, 4]),
+    scheduler=st.sampled_from(["sync", "threads"]),
+)
+def test_a_fit_run_epoch_by_epoch_equals_the_loop(n_blocks, epochs, shuffle, window, scheduler):
+    X = da.random.default_rng(n_blocks).normal(size=(10 * n_blocks, 3), chunks=10)
+    y = (X[:, 0] > 0).astype(int)
+    options = FitOptions(epochs=epochs, shuffle_blocks=shuffle, shuffle_rows=shuffle, random_state=1, window=window)
+    with dask.config.set(scheduler=scheduler):
+        plan = run_fit(SGDClassifier(random_state=0), X, y, options=options, fit_kwargs={"classes": [0, 1]}, history=True)
+    assert [entry["steps"] for entry in plan.history] == [n_blocks * e for e in range(1, epochs + 1)]
+    expected = manual_fit(SGDClassifier(random_state=0), X, y, order=plan.order, seeds=plan.row_seeds, classes=[0, 1])
+    assert_same_model(plan.result, expected)
