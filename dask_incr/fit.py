@@ -331,6 +331,8 @@ def _run_windows(prepared, estimator, window, scheduler, progress, watch=None):
     on its own); when the watch says stop, the window begun beside the
     scoring is dropped and the watch's result returned.
     """
+    if watch is not None and watch.done:  # a resumed fit that had finished: nothing to run
+        return watch.result()
     client = _distributed_client(scheduler)
     shared = sorted(prepared.analysis.shared, key=str)
     values = {}
@@ -348,8 +350,6 @@ def _run_windows(prepared, estimator, window, scheduler, progress, watch=None):
     first = 0
     model, signals, running, pending = estimator, {}, None, None
     if watch is not None:
-        if watch.done:
-            return watch.result()
         first = (watch.first_epoch - 1) * per_epoch
         model = watch.last if watch.last is not None else estimator
     for steps in _windows(first, n_steps, window, per_epoch):

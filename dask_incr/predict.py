@@ -97,7 +97,9 @@ def check_scoring(scoring):
         get_scorer(scoring)  # ValueError naming the unknown scoring value
         return
     if not callable(scoring):
-        raise TypeError(f"scoring must be None, a metric name or a scorer callable, got {scoring!r}")
+        raise TypeError(
+            f"scoring must be None, a metric name or a scorer callable, got {scoring!r} ({type(scoring).__name__})"
+        )
     try:
         first = next(iter(inspect.signature(scoring).parameters), None)
     except (TypeError, ValueError):  # no signature to read: trust the caller

@@ -317,7 +317,7 @@ def test_resume_without_a_checkpoint_fits_from_the_start(tmp_path, data):
         ({"tol": float("nan")}, ValueError, "tol must be finite"),
         ({"scoring": "acuracy"}, ValueError, "acuracy"),
         ({"scoring": accuracy_score}, ValueError, "looks like a metric function rather than a scorer"),
-        ({"scoring": 3}, TypeError, "scoring must be None, a metric name or a scorer callable, got 3"),
+        ({"scoring": 3}, TypeError, r"scoring must be None, a metric name or a scorer callable, got 3 \(int\)"),
         ({"restore_best": None}, TypeError, r"restore_best must be True or False, got None \(NoneType\)"),
         ({"checkpoint_dir": 3}, TypeError, r"checkpoint_dir must be None, a str or an os.PathLike, got 3 \(int\)"),
         ({"resume": True}, ValueError, "resume=True needs checkpoint_dir"),
