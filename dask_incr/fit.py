@@ -358,7 +358,7 @@ def _run_windows(prepared, estimator, window, scheduler, progress, watch=None):
             graph, keys = window_graph(
                 prepared, steps, model, kwargs_node=kwargs_node, values=values, signal=signals.get, tails=tails
             )
-        beside = watch.score_job(*pending) if pending is not None else None
+        beside = watch.score_job(*pending, values) if pending is not None else None
         if client is None:
             jobs = [Delayed(keys[0], graph, layer=prepared.name)] + ([beside] if beside is not None else [])
             computed = _compute(jobs, scheduler, progress)
@@ -387,7 +387,7 @@ def _run_windows(prepared, estimator, window, scheduler, progress, watch=None):
             pending = (steps.stop // per_epoch, model)
             watch.ended(*pending)
             if scheduler is get_sync or steps.stop == n_steps:  # nothing to score beside
-                beside = watch.score_job(*pending)
+                beside = watch.score_job(*pending, values)
                 if beside is None and client is not None:
                     distributed_wait(model)
                 score = None if beside is None else _compute([beside], scheduler, False)[0]

@@ -192,7 +192,7 @@ def _validation(estimator, inputs, blocks, rows, graph, scoring, token):
     return Validation(inputs, blocks, rows, graph, analysis, scorer, methods, name)
 
 
-def score_graph(validation, model, tag):
+def score_graph(validation, model, tag, values=None):
     """The graph that scores ``model`` on ``validation``, one block at a time.
 
     Parameters
@@ -203,6 +203,9 @@ def score_graph(validation, model, tag):
     tag : hashable
         Tells apart the models scored on the same data (e.g. the fit's name
         and the epoch); part of the keys.
+    values : dict, optional
+        Input keys already computed (the shared tasks of a fit run in
+        windows) -> nodes holding their values, read instead of the keys.
 
     Returns
     -------
@@ -224,7 +227,7 @@ def score_graph(validation, model, tag):
     name = f"{validation.name}-{tokenize(tag)}"
     steps = range(len(validation.inputs))
     inputs, layer = localize.copies(
-        validation.analysis, validation.inputs, steps, token=tokenize(name), name=name, prefetch=0
+        validation.analysis, validation.inputs, steps, token=tokenize(name), name=name, prefetch=0, values=values
     )
     previous = model
     for j, block_inputs in zip(steps, inputs):

@@ -131,6 +131,15 @@ def plot_history(history, ax=None):
     return ax
 
 
+def _samples_by_epoch(prepared):
+    """Training rows fed by the end of each epoch (``None`` where a block's size is unknown)."""
+    per_epoch, total, samples = prepared.epoch_steps, 0.0, []
+    for start in range(0, len(prepared.order), per_epoch):
+        total += sum(prepared.block_rows[i] for i in prepared.order[start : start + per_epoch])
+        samples.append(None if math.isnan(total) else int(total))
+    return samples
+
+
 class EpochWatch:
     """What happens between the epochs of a fit: scoring, the rule, the history, checkpoints.
 
@@ -160,6 +169,7 @@ class EpochWatch:
         self.stopped = resumed.stopped if resumed else False
         self.first_epoch = (resumed.epoch if resumed else 0) + 1
         self._ends = {self.first_epoch - 1: time.monotonic()}
+        self._samples = _samples_by_epoch(prepared)
 
     @property
     def done(self):
@@ -173,11 +183,15 @@ class EpochWatch:
         else:
             self._ends[epoch] = time.monotonic()
 
-    def score_job(self, epoch, model):
-        """A ``Delayed`` score of ``model`` on the validation data, or ``None`` when nothing is scored."""
+    def score_job(self, epoch, model, values=None):
+        """A ``Delayed`` score of ``model`` on the validation data, or ``None`` when nothing is scored.
+
+        ``values`` are the fit's precomputed shared input keys (see
+        :func:`dask_incr.scoring.score_graph`).
+        """
         if self.validation is None:
             return None
-        graph, key = score_graph(self.validation, model, (self.prepared.name, epoch))
+        graph, key = score_graph(self.validation, model, (self.prepared.name, epoch), values)
         return Delayed(key, graph, layer=key[0])
 
     def judge(self, epoch, model, score):
@@ -185,8 +199,7 @@ class EpochWatch:
         end = self._ends.setdefault(epoch, time.monotonic())
         seconds = end - self._ends.get(epoch - 1, end)
         steps = epoch * self.prepared.epoch_steps
-        rows = [self.prepared.block_rows[i] for i in self.prepared.order[:steps]]
-        samples = None if any(math.isnan(r) for r in rows) else int(sum(rows))
+        samples = self._samples[epoch - 1]
         score = None if score is None else float(score)
         self.history.append(epoch_record(epoch, steps, samples, seconds, score))
         options = self.options

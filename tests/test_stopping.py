@@ -491,3 +491,13 @@ def test_a_fit_run_epoch_by_epoch_equals_the_loop(n_blocks, epochs, shuffle, win
     assert [entry["steps"] for entry in plan.history] == [n_blocks * e for e in range(1, epochs + 1)]
     expected = manual_fit(SGDClassifier(random_state=0), X, y, order=plan.order, seeds=plan.row_seeds, classes=[0, 1])
     assert_same_model(plan.result, expected)
+
+
+def test_scoring_reads_the_shared_inputs_the_fit_computed_once():
+    """y compares each row with a mean over all of X: that reduction runs once, not at every scoring."""
+    counter = LiveBlocks()
+    X = tracked_array(counter, 20)
+    y = (X[:, 0] > X[:, 0].mean()).astype(int)
+    with dask.config.set(scheduler="threads", num_workers=4):
+        fit_blocks(SGDClassifier(random_state=0), X, y, classes=[0, 1], epochs=2, early_stopping=True, tol=None)
+    assert counter.loads == 20 + 18 * 2 + 2 * 2, "the mean's pass, the training blocks of 2 epochs, 2 scorings"
