@@ -501,3 +501,19 @@ def test_scoring_reads_the_shared_inputs_the_fit_computed_once():
     with dask.config.set(scheduler="threads", num_workers=4):
         fit_blocks(SGDClassifier(random_state=0), X, y, classes=[0, 1], epochs=2, early_stopping=True, tol=None)
     assert counter.loads == 20 + 18 * 2 + 2 * 2, "the mean's pass, the training blocks of 2 epochs, 2 scorings"
+
+
+def test_frames_with_unknown_partition_sizes_have_no_sample_counts():
+    import dask.dataframe as dd
+    import pandas as pd
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 3)), columns=list("abc"))
+    X = dd.from_pandas(frame, npartitions=4)
+    y = (X["a"] > 0).astype(int)
+    model, history = fit_blocks(
+        SGDClassifier(random_state=0), X, y, classes=[0, 1], epochs=2, validation=(X, y), return_history=True
+    )
+    assert [entry["samples"] for entry in history] == [None, None]
+    loop = manual_fit(SGDClassifier(random_state=0), X, y, order=list(range(4)) * 2, classes=[0, 1])
+    assert history[1]["score"] == loop.score(frame, (frame["a"] > 0).astype(int))
+    assert_same_model(model, loop)
