@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .orders import check_count, check_seed
-from .predict import check_scoring
+from .scoring import check_scoring
 
 __all__ = ["DEFAULT_PREFETCH", "FitOptions"]
 

@@ -18,21 +18,31 @@ minus a sum, is scaled: pass a ``scoring`` for the score of the whole set).
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 from dask.base import tokenize
 from dask.task_spec import Task, TaskRef
 from scipy import sparse
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 
 from . import localize
 from .blocks import align_blocks, type_name
 from .graph import assemble, input_graph
-from .predict import _mixin_scoring
 from .steps import n_rows
 
-__all__ = ["Replayed", "Validation", "given_validation", "held_out_validation", "score_graph", "scorer_of"]
+__all__ = [
+    "Replayed",
+    "Validation",
+    "check_scoring",
+    "default_scoring",
+    "given_validation",
+    "held_out_validation",
+    "score_graph",
+    "scorer_of",
+]
 
 RESPONSE_METHODS = ("predict", "predict_proba", "decision_function")
 
@@ -91,7 +101,7 @@ def scorer_of(scoring, estimator):
     (None, ())
     """
     if scoring is None:
-        scoring = _mixin_scoring(estimator)
+        scoring = default_scoring(estimator)
         if scoring is None:
             if not callable(getattr(estimator, "score", None)):
                 raise TypeError(
@@ -111,6 +121,59 @@ def scorer_of(scoring, estimator):
             f"scoring={scoring!r} needs {' or '.join(wanted)}, which {type(estimator).__name__} does not have"
         )
     return scorer, (found[0],)
+
+
+def check_scoring(scoring):
+    """Refuse a ``scoring`` that :meth:`Incremental.score` could not use, at fit time.
+
+    Names must be known to :func:`sklearn.metrics.get_scorer`; a callable must
+    be a scorer ``(estimator, X, y)``, not a metric ``(y_true, y_pred)``. No
+    ``score`` method is asked of the estimator.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import accuracy_score
+    >>> check_scoring(accuracy_score)
+    Traceback (most recent call last):
+    ...
+    ValueError: scoring=accuracy_score looks like a metric function rather than a scorer...
+    """
+    if scoring is None:
+        return
+    if isinstance(scoring, str):
+        get_scorer(scoring)  # ValueError naming the unknown scoring value
+        return
+    if not callable(scoring):
+        raise TypeError(
+            f"scoring must be None, a metric name or a scorer callable, got {scoring!r} ({type(scoring).__name__})"
+        )
+    try:
+        first = next(iter(inspect.signature(scoring).parameters), None)
+    except (TypeError, ValueError):  # no signature to read: trust the caller
+        return
+    if first in ("y_true", "labels_true", "y"):
+        name = getattr(scoring, "__name__", repr(scoring))
+        raise ValueError(
+            f"scoring={name} looks like a metric function rather than a scorer: a scorer is "
+            f"called as scorer(estimator, X, y); wrap the metric with sklearn.metrics.make_scorer({name})"
+        )
+
+
+def default_scoring(estimator):
+    """The metric name of scikit-learn's own ``score`` of classifiers and regressors, else ``None``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> default_scoring(SGDRegressor()), default_scoring(object())
+    ('r2', None)
+    """
+    score = getattr(type(estimator), "score", None)
+    if score is ClassifierMixin.score:
+        return "accuracy"
+    if score is RegressorMixin.score:
+        return "r2"
+    return None
 
 
 def response_method_of(scorer):
