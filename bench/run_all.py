@@ -31,6 +31,7 @@ FULL = {
     "cluster": [],
     "shapes": [],
     "long_fits": [],
+    "scoring": [],
 }
 QUICK = {
     "memory": ["--blocks", "12", "--proc-blocks", "12", "--repeats", "1", "--fit-time", "0.05", "--curve", "6"],
@@ -42,6 +43,7 @@ QUICK = {
                 "--locality-repeats", "1", "--hidden", "64"],
     "shapes": ["--quick"],
     "long_fits": ["--quick"],
+    "scoring": ["--quick"],
 }
 HEADER = """# dask_incr benchmarks
 

@@ -15,6 +15,7 @@ from .options import FitOptions
 from .orders import block_order, row_permutation, row_seeds
 from .picture import draw_chain
 from .steps import partial_fit_step, pipeline_partial_fit_step
+from .stopping import plot_history
 from .wrappers import Incremental
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "partial_fit_step",
     "pipeline_partial_fit_step",
     "plan_fit",
+    "plot_history",
     "row_permutation",
     "row_seeds",
 ]

@@ -28,9 +28,12 @@ except ImportError:  # distributed is optional: windows then run one after anoth
 
 from . import localize, pipelines
 from .blocks import coerce, type_name
+from .checkpoint import load_checkpoint
 from .graph import fit_kwargs_node, gc_paused, holds_collections
 from .options import DEFAULT_PREFETCH, FitOptions, check_flag
-from .plan import prepare, window_graph
+from .plan import prepare, snapshot_key, window_graph
+from .scoring import given_validation, held_out_validation
+from .stopping import EpochWatch
 
 __all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit"]
 
@@ -63,12 +66,23 @@ class FitPlan:
     result : Delayed or estimator
         The fitted model: a ``Delayed`` whose key is the last step
         ``(fit-<token>, len(order) - 1)``, or once run, the estimator.
+    history : list of dict or None
+        One entry per epoch run (see :func:`dask_incr.stopping.epoch_record`)
+        when the fit ran epoch by epoch.
+    epoch_models : tuple of Delayed
+        With ``keep_epochs``, the model after each epoch, each from its own
+        copy task, in the one graph of ``result``.
+    held_out : tuple of int
+        The blocks held out for validation (never trained on).
     """
 
     order: list
     row_seeds: list | None
     seed: int | None
     result: object
+    history: list | None = None
+    epoch_models: tuple = ()
+    held_out: tuple = ()
 
 
 def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
@@ -232,7 +246,19 @@ def read_ahead(prefetch, scheduler, *, lazy=False):
     return prefetch
 
 
-def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwargs=None, compute=True):
+def run_fit(
+    estimator,
+    X,
+    y=None,
+    *,
+    sample_weight=None,
+    options=None,
+    fit_kwargs=None,
+    compute=True,
+    validation=None,
+    history=False,
+    keep_epochs=False,
+):
     """Plan a fit and, with ``compute``, run it: the one runner of dask_incr.
 
     Parameters
@@ -247,11 +273,24 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
         Passed to every ``partial_fit``.
     compute : bool, default True
         Run the fit; with ``False``, ``result`` is one ``Delayed`` graph.
+    validation : tuple, optional
+        ``(X_val, y_val[, sample_weight_val])`` scored after each epoch.
+    history : bool, default False
+        Record the history of the fit (it then runs epoch by epoch).
+    keep_epochs : bool, default False
+        For a lazy fit: also give each epoch's model (``epoch_models``).
 
     Returns
     -------
     FitPlan
         Its ``result`` is the fitted estimator, or the ``Delayed`` of it.
+
+    Notes
+    -----
+    With ``early_stopping``, ``validation``, ``checkpoint_dir`` or
+    ``history`` the fit runs epoch by epoch (whether to go on depends on what
+    happens between epochs), so it cannot be one lazy graph: ``compute=False``
+    is refused.
 
     Examples
     --------
@@ -265,13 +304,27 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
     if not isinstance(options, FitOptions):
         raise TypeError(f"options must be a FitOptions, got {type_name(options)}")
     check_flag(compute, "compute")
+    check_flag(history, "history")
+    check_flag(keep_epochs, "keep_epochs")
+    staged = options.staged or validation is not None or history
+    if staged and not compute:
+        raise ValueError(
+            "early_stopping, validation, checkpoint_dir and return_history run the fit epoch by epoch "
+            "(whether to go on depends on each epoch's score), so it cannot be one lazy graph: use compute=True"
+        )
+    if keep_epochs and compute:
+        raise ValueError("keep_epochs gives the epochs' models of a lazy fit: use it with compute=False")
     fit_kwargs = dict(fit_kwargs or {})
     if not dask.is_dask_collection(X):
         X = coerce(X, "X")  # what X is comes before what the estimator makes of y
     check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
     if pipelines.is_pipeline(estimator):
         fit_kwargs = pipelines.route_fit_kwargs(estimator, fit_kwargs)
-    lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
+    given = None if validation is None else given_validation(validation, estimator, options.scoring)
+    resumed = load_checkpoint(options.checkpoint_dir) if options.resume else None
+    if resumed is not None and options.random_state is None:
+        options = options.replace(random_state=resumed.seed)  # the order the interrupted fit drew
+    lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs, validation))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
     # The fit is a Delayed: the configured scheduler or client, else threads
@@ -283,25 +336,59 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
         estimator = copy.deepcopy(estimator)
     prefetch = read_ahead(options.prefetch, scheduler, lazy=not compute)
     with gc_paused():
+        hold_out = options.early_stopping and validation is None
         prepared = prepare(
-            estimator, X, y, sample_weight, options, fit_kwargs, prefetch, step=pipelines.step_function(estimator)
+            estimator,
+            X,
+            y,
+            sample_weight,
+            options,
+            fit_kwargs,
+            prefetch,
+            step=pipelines.step_function(estimator),
+            hold_out=hold_out,
         )
     n_steps = len(prepared.order)
     window = options.window or DEFAULT_WINDOW
-    if not compute or n_steps <= window:
+    watch, epoch_models = None, ()
+    if staged:
+        validation = given if given is not None or not hold_out else held_out_validation(prepared, options.scoring)
+        watch = EpochWatch(prepared, options, validation, _resumable(resumed, prepared, options))
+        result = _run_windows(prepared, estimator, window, scheduler, options.progress, watch)
+    elif not compute or n_steps <= window:
         with gc_paused():
             kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
-            graph, keys = window_graph(prepared, range(n_steps), estimator, kwargs_node=kwargs_node, extra=kwargs_deps)
+            ends = range(prepared.epoch_steps - 1, n_steps - 1, prepared.epoch_steps) if keep_epochs else ()
+            graph, keys = window_graph(
+                prepared, range(n_steps), estimator, kwargs_node=kwargs_node, extra=kwargs_deps, snapshots=ends
+            )
         result = Delayed(keys[0], graph, layer=prepared.name)
+        if keep_epochs:
+            snapshots = (Delayed(snapshot_key(prepared.name, i), graph, layer=prepared.name) for i in ends)
+            epoch_models = (*snapshots, result)
         if compute:
             result = _compute(result, scheduler, options.progress)
     else:
         result = _run_windows(prepared, estimator, window, scheduler, options.progress)
-    return FitPlan(prepared.order, prepared.row_seeds, prepared.seed, result)
+    history = None if watch is None else watch.history
+    return FitPlan(prepared.order, prepared.row_seeds, prepared.seed, result, history, epoch_models, prepared.held_out)
 
 
-def _run_windows(prepared, estimator, window, scheduler, progress):
-    """Run a long fit ``window`` steps at a time, each graph starting from the last model.
+def _resumable(checkpoint, prepared, options):
+    """``checkpoint`` if it is one of this fit (else ``ValueError``); ``None`` stays ``None``."""
+    if checkpoint is None:
+        return None
+    if checkpoint.identity != prepared.identity:
+        raise ValueError(
+            f"the checkpoint in {options.checkpoint_dir!r} is of another fit: the estimator, the data, the order, "
+            "the seed or the fit kwargs differ (a fit with random_state=None resumes with the checkpoint's seed); "
+            "remove the checkpoint or use another checkpoint_dir"
+        )
+    return checkpoint
+
+
+def _run_windows(prepared, estimator, window, scheduler, progress, watch=None):
+    """Run a fit ``window`` steps at a time, each graph starting from the last model.
 
     What every window reads — the shared (wide) input tasks and the dask
     collections in the fit kwargs — is computed once first and held as
@@ -310,7 +397,15 @@ def _run_windows(prepared, estimator, window, scheduler, progress):
     previous one ends, starting from its model's future, and its first loads
     wait on the previous window's last signals, so nothing stalls and at most
     two windows are in flight.
+
+    With a ``watch`` (:class:`dask_incr.stopping.EpochWatch`) windows also
+    end at each epoch's end, and an epoch is scored beside the next epoch's
+    first window (on the synchronous scheduler, and after the last epoch,
+    on its own); when the watch says stop, the window begun beside the
+    scoring is dropped and the watch's result returned.
     """
+    if watch is not None and watch.done:  # a resumed fit that had finished: nothing to run
+        return watch.result()
     client = _distributed_client(scheduler)
     shared = sorted(prepared.analysis.shared, key=str)
     values = {}
@@ -324,27 +419,77 @@ def _run_windows(prepared, estimator, window, scheduler, progress):
     if kwargs_deps:
         (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
     n_steps, prefetch = len(prepared.order), prepared.prefetch or 0
-    model, signals, running = estimator, {}, None
-    for start in range(0, n_steps, window):
-        steps = range(start, min(start + window, n_steps))
-        tails = range(max(start, steps.stop - 1 - prefetch), steps.stop) if client is not None else range(0)
+    per_epoch = prepared.epoch_steps if watch is not None else None
+    first = 0
+    model, signals, running, pending = estimator, {}, None, None
+    if watch is not None:
+        first = (watch.first_epoch - 1) * per_epoch
+        model = watch.last if watch.last is not None else estimator
+    for steps in _windows(first, n_steps, window, per_epoch):
+        tails = range(max(steps.start, steps.stop - 1 - prefetch), steps.stop) if client is not None else range(0)
         with gc_paused():
             graph, keys = window_graph(
                 prepared, steps, model, kwargs_node=kwargs_node, values=values, signal=signals.get, tails=tails
             )
+        beside = watch.score_job(*pending, values) if pending is not None else None
         if client is None:
-            model = _compute(Delayed(keys[0], graph, layer=prepared.name), scheduler, progress)
-            continue
-        futures = client.compute([Delayed(key, graph, layer=prepared.name) for key in keys])
-        model, signals = futures[0], dict(zip(tails, futures[1:]))
-        if progress:
-            from distributed import progress as distributed_progress
+            jobs = [Delayed(keys[0], graph, layer=prepared.name)] + ([beside] if beside is not None else [])
+            computed = _compute(jobs, scheduler, progress)
+            if pending is not None and watch.judge(*pending, computed[1] if beside is not None else None):
+                return watch.result()
+            model, pending = computed[0], None
+        else:
+            futures = client.compute([Delayed(key, graph, layer=prepared.name) for key in keys])
+            scored = client.compute(beside) if beside is not None else None
+            if progress:
+                from distributed import progress as distributed_progress
 
-            distributed_progress(model)
-        if running is not None:
-            distributed_wait(running)
-        running = model
+                distributed_progress(futures[0])
+            if pending is not None:
+                if scored is None:
+                    distributed_wait(pending[1])
+                if watch.judge(*pending, scored.result() if scored is not None else None):
+                    client.cancel(futures)
+                    return watch.result()
+                pending = None
+            if running is not None:
+                distributed_wait(running)
+            running = model = futures[0]
+            signals = dict(zip(tails, futures[1:]))
+        if per_epoch is not None and steps.stop % per_epoch == 0:
+            pending = (steps.stop // per_epoch, model)
+            watch.ended(*pending)
+            if scheduler is get_sync or steps.stop == n_steps:  # nothing to score beside
+                beside = watch.score_job(*pending, values)
+                if beside is None and client is not None:
+                    distributed_wait(model)
+                score = None if beside is None else _compute([beside], scheduler, False)[0]
+                if watch.judge(*pending, score):
+                    return watch.result()
+                pending = None
+    if watch is not None:
+        return watch.result()
     return model if client is None else model.result()
+
+
+def _windows(first, n_steps, window, per_epoch):
+    """The step ranges of the graphs of a fit: ``window`` steps at most, cut at each epoch's end if ``per_epoch``.
+
+    Examples
+    --------
+    >>> [(r.start, r.stop) for r in _windows(0, 6, 4, None)]
+    [(0, 4), (4, 6)]
+    >>> [(r.start, r.stop) for r in _windows(0, 6, 4, 3)]
+    [(0, 3), (3, 6)]
+    >>> [(r.start, r.stop) for r in _windows(3, 9, 2, 3)]
+    [(3, 5), (5, 6), (6, 8), (8, 9)]
+    """
+    period = per_epoch or n_steps
+    return [
+        range(start, min(start + window, epoch_start + period, n_steps))
+        for epoch_start in range(first, n_steps, period)
+        for start in range(epoch_start, min(epoch_start + period, n_steps), window)
+    ]
 
 
 def _distributed_client(scheduler):
@@ -354,6 +499,7 @@ def _distributed_client(scheduler):
 
 
 def _compute(result, scheduler, progress):
+    """Compute a ``Delayed``, or a list of them in one graph (a list of values)."""
     client = _distributed_client(scheduler)
     if client is not None:
         future = client.compute(result)
@@ -361,13 +507,16 @@ def _compute(result, scheduler, progress):
             from distributed import progress as distributed_progress
 
             distributed_progress(future)
-        return future.result()
+        return client.gather(future)
+    jobs = result if isinstance(result, list) else [result]
     if not progress:
-        return result.compute(scheduler=scheduler)
-    from dask.diagnostics import ProgressBar
+        computed = dask.compute(*jobs, scheduler=scheduler)
+    else:
+        from dask.diagnostics import ProgressBar
 
-    with ProgressBar():
-        return result.compute(scheduler=scheduler)
+        with ProgressBar():
+            computed = dask.compute(*jobs, scheduler=scheduler)
+    return list(computed) if isinstance(result, list) else computed[0]
 
 
 def plan_fit(
@@ -381,13 +530,15 @@ def plan_fit(
     epochs=1,
     random_state=None,
     prefetch=DEFAULT_PREFETCH,
+    keep_epochs=False,
     **fit_kwargs,
 ):
     """Validate the inputs and build the fit, without running it.
 
     Takes the arguments of :func:`fit_blocks` and returns a :class:`FitPlan`
     whose ``result`` is one ``Delayed`` graph. Raises before any compute on
-    bad input.
+    bad input. With ``keep_epochs``, ``epoch_models`` holds the model after
+    each epoch, each made by a copy task of the same graph.
 
     Examples
     --------
@@ -399,6 +550,9 @@ def plan_fit(
     (6, [0, 1, 2], 0)
     >>> int(plan.result.compute().n_samples_seen_)
     60
+    >>> first, second = plan_fit(StandardScaler(), X, epochs=2, keep_epochs=True).epoch_models
+    >>> int(first.compute().n_samples_seen_), int(second.compute().n_samples_seen_)
+    (30, 60)
     """
     options = FitOptions(
         shuffle_blocks=shuffle_blocks,
@@ -407,7 +561,16 @@ def plan_fit(
         random_state=random_state,
         prefetch=prefetch,
     )
-    return run_fit(estimator, X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=False)
+    return run_fit(
+        estimator,
+        X,
+        y,
+        sample_weight=sample_weight,
+        options=options,
+        fit_kwargs=fit_kwargs,
+        compute=False,
+        keep_epochs=keep_epochs,
+    )
 
 
 def fit_blocks(
@@ -423,6 +586,16 @@ def fit_blocks(
     prefetch=DEFAULT_PREFETCH,
     progress=False,
     compute=True,
+    early_stopping=False,
+    validation_fraction=0.1,
+    n_iter_no_change=5,
+    tol=1e-3,
+    scoring=None,
+    restore_best=True,
+    validation=None,
+    checkpoint_dir=None,
+    resume=False,
+    return_history=False,
     **fit_kwargs,
 ):
     """Fit ``estimator`` with one ``partial_fit`` call per row block of ``X``.
@@ -457,15 +630,45 @@ def fit_blocks(
         schedulers, ``distributed.progress`` with a distributed client).
     compute : bool, default True
         Return the fitted estimator; with ``False`` a ``Delayed`` of it that
-        holds a copy of ``estimator`` as it is now.
+        holds a copy of ``estimator`` as it is now (refused with the options
+        below that run the fit epoch by epoch).
+    early_stopping : bool, default False
+        Score the model on validation data after each epoch and stop when the
+        score has not improved by more than ``tol`` for ``n_iter_no_change``
+        epochs; ``epochs`` is then the most passes. Returns the model of the
+        best epoch (see ``restore_best``). See :doc:`/stopping`.
+    validation_fraction : float, default 0.1
+        With ``early_stopping`` and no ``validation``: the fraction of X's row
+        blocks held out for validation (at least one), chosen by the seed and
+        never trained on.
+    n_iter_no_change : int, default 5
+        Epochs without improvement before stopping.
+    tol : float or None, default 1e-3
+        The improvement that counts; ``None`` never stops.
+    scoring : None, str or callable
+        The validation metric: a scikit-learn scorer name or a scorer
+        ``(estimator, X, y)``; ``None``: the estimator's own ``score``.
+    restore_best : bool, default True
+        With ``early_stopping``, return the best epoch's model; ``False``: the last one.
+    validation : tuple, optional
+        ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``, dask or
+        in-memory, scored after every epoch (also without ``early_stopping``:
+        a learning curve); with ``early_stopping`` nothing is held out.
+    checkpoint_dir : str or os.PathLike, optional
+        Write the model and what resuming needs there after each epoch.
+    resume : bool, default False
+        Continue from the checkpoint in ``checkpoint_dir``, if any.
+    return_history : bool, default False
+        Return ``(model, history)``: one dict per epoch with ``epoch``,
+        ``steps``, ``samples``, ``fit_seconds`` and ``score``.
     **fit_kwargs
         Passed to every ``partial_fit`` (e.g. ``classes``). Dask collections
         among them are computed once, before the first step.
 
     Returns
     -------
-    estimator or Delayed
-        A fitted copy of ``estimator``.
+    estimator or Delayed, or (estimator, list of dict)
+        A fitted copy of ``estimator`` (and the history with ``return_history``).
 
     See Also
     --------
@@ -483,6 +686,11 @@ def fit_blocks(
     >>> lazy = fit_blocks(SGDClassifier(random_state=0), X, y, classes=[0, 1], compute=False)
     >>> lazy.key[1]  # one step per block: keys (fit-<token>, 0..3)
     3
+    >>> model, history = fit_blocks(
+    ...     SGDClassifier(random_state=0), X, y, classes=[0, 1], epochs=3, validation=(X, y), return_history=True
+    ... )
+    >>> [entry["epoch"] for entry in history], 0 <= history[-1]["score"] <= 1
+    ([1, 2, 3], True)
     """
     options = FitOptions(
         shuffle_blocks=shuffle_blocks,
@@ -491,7 +699,25 @@ def fit_blocks(
         random_state=random_state,
         prefetch=prefetch,
         progress=progress,
+        early_stopping=early_stopping,
+        validation_fraction=validation_fraction,
+        n_iter_no_change=n_iter_no_change,
+        tol=tol,
+        scoring=scoring,
+        restore_best=restore_best,
+        checkpoint_dir=checkpoint_dir,
+        resume=resume,
     )
-    return run_fit(
-        estimator, X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=compute
-    ).result
+    check_flag(return_history, "return_history")
+    plan = run_fit(
+        estimator,
+        X,
+        y,
+        sample_weight=sample_weight,
+        options=options,
+        fit_kwargs=fit_kwargs,
+        compute=compute,
+        validation=validation,
+        history=return_history,
+    )
+    return (plan.result, plan.history) if return_history else plan.result

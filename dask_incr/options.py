@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from .orders import check_count, check_seed
+from .scoring import check_scoring
 
 __all__ = ["DEFAULT_PREFETCH", "FitOptions"]
 
@@ -42,6 +45,29 @@ class FitOptions:
     window : int or None, default None
         Steps per graph when a fit is computed; ``None`` picks
         :data:`dask_incr.fit.DEFAULT_WINDOW`.
+    early_stopping : bool, default False
+        Score the model on validation data after each epoch and stop when it
+        stops improving (see :doc:`/stopping`); ``epochs`` is then the most
+        passes made.
+    validation_fraction : float, default 0.1
+        With ``early_stopping`` and no validation data given: the fraction of
+        the row *blocks* held out (at least one), chosen by the seed.
+    n_iter_no_change : int, default 5
+        Epochs without an improvement of more than ``tol`` before stopping.
+    tol : float or None, default 1e-3
+        The improvement that counts; ``None`` never stops (every epoch is
+        still scored and the best model kept).
+    scoring : None, str or callable
+        Metric of the validation score: a name known to
+        :func:`sklearn.metrics.get_scorer` or a scorer ``(estimator, X, y)``;
+        ``None``: the estimator's own ``score``.
+    restore_best : bool, default True
+        Return the model of the best-scoring epoch; ``False``: the last one.
+    checkpoint_dir : str, os.PathLike or None
+        Write the model and the state needed to resume to this directory
+        after each epoch.
+    resume : bool, default False
+        Continue from the checkpoint in ``checkpoint_dir`` if there is one.
 
     Raises
     ------
@@ -67,15 +93,46 @@ class FitOptions:
     prefetch: int | str | None = DEFAULT_PREFETCH
     progress: bool = False
     window: int | None = None
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    n_iter_no_change: int = 5
+    tol: float | None = 1e-3
+    scoring: object = None
+    restore_best: bool = True
+    checkpoint_dir: object = None
+    resume: bool = False
 
     def __post_init__(self):
-        for name in ("shuffle_blocks", "shuffle_rows", "progress"):
+        for name in ("shuffle_blocks", "shuffle_rows", "progress", "early_stopping", "restore_best", "resume"):
             check_flag(getattr(self, name), name)
+        fraction = check_real(self.validation_fraction, "validation_fraction")
+        if not 0 < fraction < 1:
+            raise ValueError(f"validation_fraction must be > 0 and < 1, got {self.validation_fraction!r}")
+        object.__setattr__(self, "validation_fraction", fraction)
+        object.__setattr__(self, "n_iter_no_change", check_count(self.n_iter_no_change, "n_iter_no_change", minimum=1))
+        if self.tol is not None:
+            tol = check_real(self.tol, "tol")
+            if not tol >= 0:
+                raise ValueError(f"tol must be None or a number >= 0, got {self.tol!r}")
+            object.__setattr__(self, "tol", tol)
+        if self.checkpoint_dir is not None and not isinstance(self.checkpoint_dir, (str, os.PathLike)):
+            raise TypeError(
+                f"checkpoint_dir must be None, a str or an os.PathLike, got {self.checkpoint_dir!r} "
+                f"({type(self.checkpoint_dir).__name__})"
+            )
+        check_scoring(self.scoring)
+        if self.resume and self.checkpoint_dir is None:
+            raise ValueError("resume=True needs checkpoint_dir: the directory of the checkpoint to resume from")
         object.__setattr__(self, "epochs", check_count(self.epochs, "epochs", minimum=1))
         object.__setattr__(self, "prefetch", check_prefetch(self.prefetch))
         if self.window is not None:
             object.__setattr__(self, "window", check_count(self.window, "window", minimum=1))
         check_seed(self.random_state)
+
+    @property
+    def staged(self):
+        """Whether the fit must run epoch by epoch (something happens between epochs)."""
+        return self.early_stopping or self.checkpoint_dir is not None
 
     @property
     def shuffled(self):
@@ -125,6 +182,26 @@ def check_prefetch(value):
     if isinstance(value, str):
         raise TypeError(f"prefetch must be an integer >= 0, None or 'auto', got {value!r} (str)")
     return check_count(value, "prefetch", minimum=0)
+
+
+def check_real(value, name):
+    """``value`` as a finite float: ``TypeError`` unless it is a real number (not a bool).
+
+    Examples
+    --------
+    >>> check_real(1, "tol")
+    1.0
+    >>> check_real("0.1", "tol")
+    Traceback (most recent call last):
+    ...
+    TypeError: tol must be a real number, got '0.1' (str)
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
 
 
 OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(FitOptions))

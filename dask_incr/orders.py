@@ -13,11 +13,21 @@ same permutation on every epoch).
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["block_order", "check_count", "check_seed", "plan_order", "resolve_seed", "row_permutation", "row_seeds"]
+__all__ = [
+    "block_order",
+    "check_count",
+    "check_seed",
+    "held_out_blocks",
+    "plan_order",
+    "resolve_seed",
+    "row_permutation",
+    "row_seeds",
+]
 
 _SEED_BOUND = 2**63
 _LEGACY_SEED_MASK = 2**32 - 1  # numpy.random.RandomState takes 32-bit seeds
@@ -217,3 +227,39 @@ def plan_order(n_blocks, *, shuffle_blocks=False, shuffle_rows=False, epochs=1, 
     order = block_order(n_blocks, shuffle=shuffle_blocks, epochs=epochs, random_state=seed)
     seeds = row_seeds(len(order), random_state=seed) if shuffle_rows else None
     return order, seeds, seed
+
+
+def held_out_blocks(n_blocks, fraction, seed):
+    """The blocks held out for validation: ``ceil(fraction * n_blocks)`` of them, chosen by ``seed``.
+
+    Drawn from a third stream spawned from the fit's root seed, independent
+    of the block order's and the row seeds' streams. At least one block is
+    held out and at least one is left to train on.
+
+    Returns
+    -------
+    list of int
+        Sorted block indices.
+
+    Examples
+    --------
+    >>> held_out_blocks(10, 0.2, seed=0) == held_out_blocks(10, 0.2, seed=0)
+    True
+    >>> len(held_out_blocks(10, 0.2, seed=0)), len(held_out_blocks(10, 0.01, seed=0))
+    (2, 1)
+    >>> held_out_blocks(1, 0.1, seed=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 1 row block: holding out validation_fraction=0.1 of them leaves none to train on; ...
+    """
+    n_blocks = check_count(n_blocks, "n_blocks", minimum=0)
+    n_held = math.ceil(fraction * n_blocks - 1e-9)  # 0.1 * 30 is 3.0000000000000004
+    n_held = max(1, n_held)
+    if n_held >= n_blocks:
+        plural = "" if n_blocks == 1 else "s"
+        raise ValueError(
+            f"X has {n_blocks} row block{plural}: holding out validation_fraction={fraction} of them leaves "
+            "none to train on; split X into more blocks, or pass validation=(X_val, y_val)"
+        )
+    stream = np.random.SeedSequence(resolve_seed(seed)).spawn(3)[2]
+    return sorted(np.random.default_rng(stream).choice(n_blocks, size=n_held, replace=False).tolist())

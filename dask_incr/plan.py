@@ -18,10 +18,10 @@ from dask.task_spec import Task, TaskRef
 from . import localize
 from .blocks import align_blocks
 from .graph import assemble, chain, input_graph
-from .orders import plan_order
-from .steps import model_done, partial_fit_step
+from .orders import held_out_blocks, plan_order, resolve_seed
+from .steps import gated, model_done, partial_fit_step, snapshot
 
-__all__ = ["Prepared", "estimator_token", "prepare", "window_graph"]
+__all__ = ["Prepared", "estimator_token", "prepare", "snapshot_key", "window_graph"]
 
 
 def estimator_token(estimator):
@@ -53,6 +53,11 @@ class Prepared:
     ``estimator`` starts the chain; ``step_inputs`` hold one input tuple per
     step; ``graph`` is the input collections' task-spec graph and
     ``analysis`` what :func:`dask_incr.localize.analyse` made of it.
+    ``block_inputs`` hold the input tuple of every block and ``block_rows``
+    their rows (``nan`` where unknown); ``held_out`` the blocks kept for
+    validation (never in ``order``); ``identity`` a token of everything that
+    makes the fitted models (estimator, data, order, seeds, fit kwargs), the
+    same whatever the scheduler and read-ahead.
     """
 
     estimator: object
@@ -65,15 +70,33 @@ class Prepared:
     analysis: localize.InputAnalysis
     fit_kwargs: dict
     prefetch: int | None
+    block_inputs: list = ()
+    block_rows: tuple = ()
+    held_out: tuple = ()
+    identity: str = ""
     step: object = partial_fit_step
 
+    @property
+    def n_epochs(self):
+        """Passes over the training blocks."""
+        return len(self.order) // self.epoch_steps
 
-def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch, *, step=partial_fit_step):
+    @property
+    def epoch_steps(self):
+        """Steps per epoch: one per training block."""
+        return len(self.block_inputs) - len(self.held_out)
+
+
+def prepare(
+    estimator, X, y, sample_weight, options, fit_kwargs, prefetch, *, step=partial_fit_step, hold_out=False
+):
     """Resolve the blocks, the order and the name of a fit; analyse its input graph.
 
     ``step`` is the function every step of the chain runs (see
-    :func:`dask_incr.pipelines.step_function`). Raises before any compute
-    when the inputs disagree.
+    :func:`dask_incr.pipelines.step_function`). With ``hold_out``,
+    ``options.validation_fraction`` of the blocks, chosen by the seed (see
+    :func:`dask_incr.orders.held_out_blocks`), are kept out of the order for
+    validation. Raises before any compute when the inputs disagree.
 
     Examples
     --------
@@ -87,31 +110,71 @@ def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch, *, st
     Xb, yb, wb = align_blocks(X, y, sample_weight)
     if Xb.known_sizes and sum(Xb.sizes) == 0:
         raise ValueError("X has no rows to fit")
-    order, seeds, seed = plan_order(
-        Xb.n_blocks,
+    random_state, held_out, training = options.random_state, (), list(range(Xb.n_blocks))
+    if hold_out:  # one seed draws the held-out blocks and the shuffles
+        random_state = resolve_seed(random_state)
+        held_out = tuple(held_out_blocks(Xb.n_blocks, options.validation_fraction, random_state))
+        training = [i for i in training if i not in held_out]
+    positions, seeds, seed = plan_order(
+        len(training),
         shuffle_blocks=options.shuffle_blocks,
         shuffle_rows=options.shuffle_rows,
         epochs=options.epochs,
-        random_state=options.random_state,
+        random_state=random_state,
     )
+    order = [training[i] for i in positions]
+    seed = random_state if hold_out else seed
     per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
     step_inputs = [per_block[i] for i in order]
     sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
-    name = "fit-" + tokenize(estimator_token(estimator), sources, order, seeds, fit_kwargs, prefetch, step)
+    identity = tokenize(estimator_token(estimator), sources, order, seeds, fit_kwargs, held_out, step)
+    name = "fit-" + tokenize(identity, prefetch)
     collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
     graph = input_graph(collections)
     analysis = localize.analyse(graph, step_inputs, order)
-    return Prepared(estimator, step_inputs, order, seeds, seed, name, graph, analysis, fit_kwargs, prefetch, step)
+    return Prepared(
+        estimator,
+        step_inputs,
+        order,
+        seeds,
+        seed,
+        name,
+        graph,
+        analysis,
+        fit_kwargs,
+        prefetch,
+        per_block,
+        tuple(Xb.sizes),
+        held_out,
+        identity,
+        step,
+    )
 
 
-def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
+def snapshot_key(name, step):
+    """The key of the copy of model step ``step`` of the chain ``name`` (see :func:`window_graph`).
+
+    Examples
+    --------
+    >>> snapshot_key("fit-abc", 3)
+    ('snapshot-fit-abc', 3)
+    """
+    return (f"snapshot-{name}", step)
+
+
+def window_graph(
+    prepared, steps, model, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0), snapshots=()
+):
     """The graph of ``steps`` of a prepared fit, starting from ``model``.
 
     ``values`` stand for precomputed shared input keys (see
     :func:`dask_incr.localize.copies`); ``signal(i)`` is the signal of
     a model step before ``steps``; the signals of the ``tails`` steps are
-    added, for a next window to wait on. Returns ``graph, keys``: the key of
-    the last model, then those of the tail signals.
+    added, for a next window to wait on. Each step of ``snapshots`` (but the
+    last of ``steps``) gets a copy task, :func:`snapshot_key`, that the next
+    step waits on: steps update the model in place, so the copy is what keeps
+    that model's value. Returns ``graph, keys``: the key of the last model,
+    then those of the tail signals.
     """
     token = tokenize(prepared.name)
     inputs, layer = localize.copies(
@@ -137,6 +200,13 @@ def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, 
             start=steps.start,
         )
     )
+    for i in snapshots:
+        if i + 1 not in steps or i not in steps:
+            continue
+        key, after = snapshot_key(prepared.name, i), layer[(prepared.name, i + 1)]
+        layer[key] = Task(key, snapshot, TaskRef((prepared.name, i)))
+        waited = Task(None, gated, TaskRef((prepared.name, i)), TaskRef(key))
+        layer[after.key] = Task(after.key, after.func, waited, *after.args[1:], **after.kwargs)
     signals = [localize.signal_key(token, i) for i in tails]
     for key in signals:
         layer[key] = Task(key, model_done, TaskRef((prepared.name, key[1])))

@@ -8,8 +8,6 @@ computed from those lazy predictions and ``y`` in memory.
 
 from __future__ import annotations
 
-import inspect
-
 import dask
 import dask.array as da
 import dask.bag as db
@@ -18,12 +16,11 @@ import numpy as np
 import pandas as pd
 from dask.base import get_scheduler, tokenize
 from dask.delayed import Delayed
-from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .pipelines import final_estimator
+from .scoring import check_scoring, default_scoring
 
 __all__ = [
     "BlockwiseMethods",
@@ -79,7 +76,7 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
     """
     kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
     lazy = any(dask.is_dask_collection(v) for v in (X, y, sample_weight))
-    scoring = scoring if scoring is not None else _mixin_scoring(estimator)
+    scoring = scoring if scoring is not None else default_scoring(estimator)
     if scoring is None:
         if lazy:
             X, y, kwargs = dask.compute(X, y, kwargs, scheduler=get_scheduler(cls=Delayed))
@@ -89,54 +86,6 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
         return scorer(model, X, y, **kwargs)
     y, kwargs = dask.compute(y, kwargs, scheduler=get_scheduler(cls=Delayed))
     return scorer(_Computed(model), X, y, **kwargs)
-
-
-def check_scoring(scoring):
-    """Refuse a ``scoring`` that :meth:`Incremental.score` could not use, at fit time.
-
-    Names must be known to :func:`sklearn.metrics.get_scorer`; a callable must
-    be a scorer ``(estimator, X, y)``, not a metric ``(y_true, y_pred)``. No
-    ``score`` method is asked of the estimator.
-
-    Examples
-    --------
-    >>> from sklearn.metrics import accuracy_score
-    >>> check_scoring(accuracy_score)
-    Traceback (most recent call last):
-    ...
-    ValueError: scoring=accuracy_score looks like a metric function rather than a scorer...
-    """
-    if scoring is None:
-        return
-    if isinstance(scoring, str):
-        get_scorer(scoring)  # ValueError naming the unknown scoring value
-        return
-    if not callable(scoring):
-        raise TypeError(f"scoring must be None, a metric name or a scorer callable, got {scoring!r}")
-    try:
-        first = next(iter(inspect.signature(scoring).parameters), None)
-    except (TypeError, ValueError):  # no signature to read: trust the caller
-        return
-    if first in ("y_true", "labels_true", "y"):
-        name = getattr(scoring, "__name__", repr(scoring))
-        raise ValueError(
-            f"scoring={name} looks like a metric function rather than a scorer: a scorer is "
-            f"called as scorer(estimator, X, y); wrap the metric with sklearn.metrics.make_scorer({name})"
-        )
-
-
-def _mixin_scoring(estimator):
-    """The metric name of scikit-learn's own ``score`` of classifiers and regressors.
-
-    A pipeline scores as its last step does (``Pipeline.score`` transforms,
-    then calls it).
-    """
-    score = getattr(type(final_estimator(estimator)), "score", None)
-    if score is ClassifierMixin.score:
-        return "accuracy"
-    if score is RegressorMixin.score:
-        return "r2"
-    return None
 
 
 class _Computed:

@@ -90,6 +90,19 @@ def model_done(model):
     return None
 
 
+def snapshot(model):
+    """A copy of ``model``: the value an exposed model key keeps while later steps update theirs.
+
+    Examples
+    --------
+    >>> model = {"coef": [1.0]}
+    >>> copied = snapshot(model)
+    >>> copied == model and copied is not model and copied["coef"] is not model["coef"]
+    True
+    """
+    return copy.deepcopy(model)
+
+
 def gated(value, *signals):
     """Return ``value``; the ``signals`` are dependencies that only order the task.
 

@@ -21,6 +21,7 @@ from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
 from .blocks import coerce
+from .checkpoint import load_checkpoint
 from .fit import _tags_of, check_incremental, run_fit
 from .options import OPTION_NAMES, FitOptions
 from .orders import resolve_seed
@@ -99,6 +100,11 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         The single output template of older dask-ml releases: used by
         ``predict`` and ``transform`` when ``predict_meta`` /
         ``transform_meta`` are not given.
+    early_stopping, validation_fraction, n_iter_no_change, tol, restore_best, checkpoint_dir, resume
+        Scoring after each epoch, stopping and checkpoints, as for
+        :func:`dask_incr.fit_blocks` (``scoring`` is the validation metric
+        too). ``resume`` applies to ``fit`` and a first ``partial_fit``;
+        each call writes its own checkpoints. See :doc:`/stopping`.
 
     Attributes
     ----------
@@ -113,6 +119,10 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         shuffled): ``fit_blocks(..., random_state=seed_)`` replays the call.
     n_calls_ : int
         Fits that built ``estimator_``: 1 after ``fit``, +1 per ``partial_fit``.
+    history_ : list of dict
+        One entry per epoch of the last ``fit`` or ``partial_fit`` call:
+        ``epoch``, ``steps``, ``samples``, ``fit_seconds`` and ``score``
+        (``None`` when nothing was scored); see :func:`dask_incr.plot_history`.
 
     See Also
     --------
@@ -149,6 +159,13 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         prefetch="auto",
         shuffle_rows=False,
         meta=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-3,
+        restore_best=True,
+        checkpoint_dir=None,
+        resume=False,
     ):
         # dask-ml's parameters come first, positionally, in dask-ml's order;
         # ours are keyword-only.
@@ -164,6 +181,13 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         self.prefetch = prefetch
         self.shuffle_rows = shuffle_rows
         self.meta = meta
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.restore_best = restore_best
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
 
     # -- learned attributes -------------------------------------------------
 
@@ -198,13 +222,16 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
 
     # -- fitting ------------------------------------------------------------
 
-    def fit(self, X, y=None, **fit_kwargs):
+    def fit(self, X, y=None, validation=None, **fit_kwargs):
         """Fit a clone of ``estimator`` with one ``partial_fit`` per row block.
 
         Parameters
         ----------
         X : dask Array, DataFrame, Series or Bag, or in-memory data
         y : dask or in-memory data, optional
+        validation : tuple, optional
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``, scored
+            after each epoch (with ``early_stopping``, instead of held-out blocks).
         **fit_kwargs
             Passed to every ``partial_fit`` call; ``sample_weight`` is split
             along X's row blocks. A classifier whose ``partial_fit`` takes
@@ -223,12 +250,12 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         >>> Incremental(SGDRegressor(random_state=0)).fit(X, y).n_features_in_
         2
         """
-        model, state = self._run(X, y, fit_kwargs, call=0, compute=True)
+        model, state = self._run(X, y, fit_kwargs, call=0, compute=True, validation=validation)
         # Only now, after success: a failed fit leaves the wrapper as it was.
         self.__dict__.update(state, estimator_=model)
         return self
 
-    def partial_fit(self, X, y=None, **fit_kwargs):
+    def partial_fit(self, X, y=None, validation=None, **fit_kwargs):
         """One more pass over ``X``, continuing from ``estimator_``.
 
         The first call starts from a clone of ``estimator`` (and so equals
@@ -237,7 +264,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X, y, **fit_kwargs
+        X, y, validation, **fit_kwargs
             As for :meth:`fit`.
 
         Returns
@@ -254,7 +281,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         2
         """
         call = self.n_calls_ if self.__sklearn_is_fitted__() else 0
-        model, state = self._run(X, y, fit_kwargs, call=call, compute=True)
+        model, state = self._run(X, y, fit_kwargs, call=call, compute=True, validation=validation)
         self.__dict__.update(state, estimator_=model)
         return self
 
@@ -282,11 +309,18 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         name = "incremental-" + tokenize(model.key, template, state)
         return dask.delayed(fitted_wrapper, pure=True)(template, model, state, dask_key_name=name)
 
-    def _run(self, X, y, fit_kwargs, *, call, compute):
+    def _run(self, X, y, fit_kwargs, *, call, compute, validation=None):
         """Check everything cheap, then fit through the functional layer's runner."""
         if call == 0:
             check_incremental(self.estimator)
         options = self._options()
+        if call:  # a checkpoint is of the call that wrote it: later partial_fit calls start afresh
+            options = options.replace(resume=False)
+        if call and options.early_stopping and validation is None:
+            raise ValueError(
+                "partial_fit with early_stopping=True needs validation=(X_val, y_val) after the first call: "
+                "each call would hold out other blocks, so blocks held out before would be trained on"
+            )
         check_scoring(self.scoring)
         reserved = sorted(OPTION_NAMES.intersection(fit_kwargs) | {"compute"}.intersection(fit_kwargs))
         if reserved:
@@ -300,6 +334,8 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         if options.shuffled:
             # A chain of partial_fit calls keeps the seed its first shuffled call drew.
             base_seed = self.__dict__.get("_base_seed") if call else None
+            if base_seed is None and self.random_state is None and options.resume and not call:
+                base_seed = getattr(load_checkpoint(options.checkpoint_dir), "seed", None)
             if base_seed is None:
                 base_seed = resolve_seed(self.random_state)
             seed = call_seed(base_seed, call)
@@ -314,8 +350,12 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
             options=options.replace(random_state=seed),
             fit_kwargs=fit_kwargs,
             compute=compute,
+            validation=validation,
+            history=compute,
         )
-        state = {"order_": plan.order, "seed_": seed, "n_calls_": call + 1, "_base_seed": base_seed}
+        state = {"order_": plan.order, "seed_": plan.seed, "n_calls_": call + 1, "_base_seed": base_seed}
+        if compute:
+            state["history_"] = plan.history
         return plan.result, state
 
     def _options(self):
@@ -326,6 +366,14 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
             epochs=self.epochs,
             random_state=self.random_state,
             prefetch=self.prefetch,
+            scoring=self.scoring,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            restore_best=self.restore_best,
+            checkpoint_dir=self.checkpoint_dir,
+            resume=self.resume,
         )
 
 

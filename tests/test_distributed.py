@@ -563,3 +563,22 @@ def test_worker_killed_mid_fit(tmp_path):
     # prefix when it held the only copy of the model, nothing when the model
     # and the next block also lived on the other worker.
     assert len(loads) >= n_blocks
+
+
+def test_early_stopping_across_worker_processes(client, tmp_path):
+    """Epochs scored beside the next one on two worker processes: the predicted stop, best model and checkpoint."""
+    from test_stopping import BEST_EPOCH, RULE, SCORES, STOP_EPOCH, Scripted
+
+    from dask_incr.checkpoint import load_checkpoint
+
+    X = da.random.default_rng(0).normal(size=(80, 3), chunks=20).persist()
+    X_val = da.random.default_rng(1).normal(size=(30, 3), chunks=10).persist()
+    model, history = fit_blocks(
+        Scripted(4), X, validation=(X_val, None), epochs=10, early_stopping=True, return_history=True,
+        checkpoint_dir=str(tmp_path), **RULE,
+    )
+    assert [entry["score"] for entry in history] == SCORES[:STOP_EPOCH]
+    assert model.calls_ == 4 * BEST_EPOCH
+    assert_same_model(model, manual_fit(Scripted(4), X, order=list(range(4)) * BEST_EPOCH))
+    saved = load_checkpoint(str(tmp_path))
+    assert saved.stopped and saved.epoch == STOP_EPOCH and saved.model.calls_ == 4 * STOP_EPOCH

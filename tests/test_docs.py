@@ -123,3 +123,17 @@ def test_the_doctests_of_the_orders_page_pass():
         str(DOCS / "orders.rst"), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     )
     assert results.attempted > 20 and results.failed == 0
+
+
+def test_the_learning_curve_is_what_the_stopping_page_says():
+    """docs/stopping.rst's account of the run docs/learning_curve_png.py draws, checked against that run."""
+    clf = runpy.run_path(str(DOCS / "learning_curve_png.py"))["clf"]  # not __main__: nothing is written
+    page = (DOCS / "stopping.rst").read_text(encoding="utf-8")
+    assert ".. image:: _static/learning_curve.png" in page and "``docs/learning_curve_png.py``" in page
+    scores = [entry["score"] for entry in clf.history_]
+    assert len(scores) == 40 and scores[0] == 0.6875  # "stops, ten passes short of epochs=50"; history_[0]
+    assert scores[34] == 0.909 and max(scores[35:]) == scores[39] == 0.91  # "after epoch 35 it is 0.909 ..."
+    assert max(scores[:35]) == 0.909 and scores[38] == 0.9095
+    assert all(scores[e] < max(scores[:e]) + 1e-3 for e in range(35, 40)), "each less than tol above the best before it"
+    best = 1 + max(range(40), key=lambda e: (scores[e], -e))
+    assert best == 40 and clf.estimator_.t_ == 40 * 18_000, "the model returned is epoch 40's"

@@ -20,6 +20,16 @@ from dask_incr import FitOptions
         ({"prefetch": True}, TypeError, "prefetch must be an integer"),
         ({"window": 0}, ValueError, "window must be >= 1"),
         ({"random_state": "seed"}, ValueError, "str cannot be used to seed"),
+        ({"early_stopping": "on"}, TypeError, r"early_stopping must be True or False, got 'on' \(str\)"),
+        ({"validation_fraction": 1.5}, ValueError, "validation_fraction must be > 0 and < 1, got 1.5"),
+        ({"validation_fraction": None}, TypeError, r"validation_fraction must be a real number, got None \(NoneType\)"),
+        ({"n_iter_no_change": 0}, ValueError, "n_iter_no_change must be >= 1"),
+        ({"tol": -1e-3}, ValueError, "tol must be None or a number >= 0"),
+        ({"tol": float("inf")}, ValueError, "tol must be finite"),
+        ({"scoring": "no such metric"}, ValueError, "no such metric"),
+        ({"restore_best": "yes"}, TypeError, "restore_best must be True or False"),
+        ({"checkpoint_dir": b"dir"}, TypeError, r"checkpoint_dir must be None, a str or an os.PathLike, got b'dir' \(bytes\)"),
+        ({"resume": True}, ValueError, "resume=True needs checkpoint_dir"),
     ],
 )
 def test_bad_options_are_refused_when_made(changes, error, message):
@@ -34,3 +44,7 @@ def test_options_are_frozen_and_normalised():
     assert type(options.epochs) is int and options.epochs == 3 and options.shuffled
     with pytest.raises(dataclasses.FrozenInstanceError):
         options.epochs = 4
+    stopping = FitOptions(validation_fraction=np.float32(0.25), n_iter_no_change=np.int8(2), tol=0)
+    assert type(stopping.validation_fraction) is float and type(stopping.n_iter_no_change) is int
+    assert type(stopping.tol) is float and FitOptions(tol=None).tol is None
+    assert not FitOptions().staged and FitOptions(early_stopping=True).staged and FitOptions(checkpoint_dir="d").staged

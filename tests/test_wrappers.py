@@ -373,7 +373,10 @@ def test_positional_parameters_follow_dask_ml_order_and_ours_are_keyword_only():
         "estimator", "scoring", "shuffle_blocks", "random_state", "assume_equal_chunks",
         "predict_meta", "predict_proba_meta", "transform_meta",
     ]
-    assert {p.name for p in params if p.kind is p.KEYWORD_ONLY} == {"epochs", "prefetch", "shuffle_rows", "meta"}
+    assert {p.name for p in params if p.kind is p.KEYWORD_ONLY} == {
+        "epochs", "prefetch", "shuffle_rows", "meta",
+        "early_stopping", "validation_fraction", "n_iter_no_change", "tol", "restore_best", "checkpoint_dir", "resume",
+    }
     clf = Incremental(SGDClassifier(), "accuracy", False, 3)
     assert (clf.scoring, clf.shuffle_blocks, clf.random_state) == ("accuracy", False, 3)
     with pytest.raises(TypeError, match="partial_fit"):
