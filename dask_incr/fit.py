@@ -11,6 +11,7 @@ and call it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from .graph import fit_kwargs_node, gc_paused, holds_collections
 from .options import DEFAULT_PREFETCH, FitOptions, check_flag
 from .plan import prepare, window_graph
 
-__all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit"]
+__all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit", "run_fits"]
 
 #: Steps per graph when a fit is computed: longer fits are built and run in
 #: windows, so the client holds one window's graph and ordering stays linear.
@@ -60,9 +61,10 @@ class FitPlan:
     seed : int or None
         The seed that reproduces ``order`` and ``row_seeds``
         (``None`` when nothing is shuffled).
-    result : Delayed or estimator
+    result : Delayed or estimator, or a list of them
         The fitted model: a ``Delayed`` whose key is the last step
-        ``(fit-<token>, len(order) - 1)``, or once run, the estimator.
+        ``(fit-<token>, len(order) - 1)``, or once run, the estimator
+        (from :func:`run_fits`, one per estimator, in a list).
     """
 
     order: list
@@ -192,6 +194,10 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
     FitPlan
         Its ``result`` is the fitted estimator, or the ``Delayed`` of it.
 
+    See Also
+    --------
+    run_fits : the same for several estimators fed by each block read once.
+
     Examples
     --------
     >>> import dask.array as da
@@ -200,6 +206,30 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
     >>> plan.order, int(plan.result.n_samples_seen_)
     ([0, 1, 2, 0, 1, 2], 60)
     """
+    plan = run_fits(
+        [estimator], X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=compute
+    )
+    return dataclasses.replace(plan, result=plan.result[0])
+
+
+def run_fits(estimators, X, y=None, *, sample_weight=None, options=None, fit_kwargs=None, compute=True):
+    """Plan the fits of ``estimators`` on the same blocks and, with ``compute``, run them.
+
+    Every estimator gets a chain of its own; step ``i`` of every chain reads
+    the same copy of block ``i``'s input, so each block is loaded once for
+    all of them and released once all have read it. Loading ahead waits on
+    the slowest chain. Takes the arguments of :func:`run_fit`, with a
+    sequence of estimators; ``result`` is the list of fitted estimators (or
+    of their ``Delayed``), in the same order.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import MinMaxScaler, StandardScaler
+    >>> plan = run_fits([StandardScaler(), MinMaxScaler()], da.ones((30, 2), chunks=10))
+    >>> [type(model).__name__ for model in plan.result], plan.order
+    (['StandardScaler', 'MinMaxScaler'], [0, 1, 2])
+    """
     options = FitOptions() if options is None else options
     if not isinstance(options, FitOptions):
         raise TypeError(f"options must be a FitOptions, got {type_name(options)}")
@@ -207,7 +237,7 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
     fit_kwargs = dict(fit_kwargs or {})
     if not dask.is_dask_collection(X):
         X = coerce(X, "X")  # what X is comes before what the estimator makes of y
-    check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
+    check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight)
     lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
@@ -215,34 +245,62 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
     # (a Bag's default, processes, would pickle the model at every step).
     scheduler = get_scheduler(cls=Delayed) if lazy_inputs else get_sync
     if not compute:
-        # The graph captures the estimator as it is now: later changes of the
-        # caller's object do not reach it.
-        estimator = copy.deepcopy(estimator)
+        # The graph captures the estimators as they are now: later changes of
+        # the caller's objects do not reach it.
+        estimators = [copy.deepcopy(estimator) for estimator in estimators]
     prefetch = read_ahead(options.prefetch, scheduler) if compute else options.prefetch
     with gc_paused():
-        prepared = prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch)
+        prepared = prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch)
     n_steps = len(prepared.order)
     window = options.window or DEFAULT_WINDOW
     if not compute or n_steps <= window:
         with gc_paused():
             kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
-            graph, keys = window_graph(prepared, range(n_steps), estimator, kwargs_node=kwargs_node, extra=kwargs_deps)
-        result = Delayed(keys[0], graph, layer=prepared.name)
+            graph, keys = window_graph(prepared, range(n_steps), estimators, kwargs_node=kwargs_node, extra=kwargs_deps)
+        result = [Delayed(key, graph, layer=prepared.name) for key in keys]
         if compute:
             result = _compute(result, scheduler, options.progress)
     else:
-        result = _run_windows(prepared, estimator, window, scheduler, options.progress)
-    return FitPlan(prepared.order, prepared.row_seeds, prepared.seed, result)
+        result = _run_windows(prepared, estimators, window, scheduler, options.progress)
+    return FitPlan(prepared.order, prepared.row_seeds, prepared.seed, list(result))
 
 
-def _run_windows(prepared, estimator, window, scheduler, progress):
-    """Run a long fit ``window`` steps at a time, each graph starting from the last model.
+def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None):
+    """:func:`check_estimator` of each of ``estimators``; a list of at least one.
+
+    With several, an error names the position of the estimator it is about.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> check_estimators([SGDRegressor(), SGDRegressor], [0.0])
+    Traceback (most recent call last):
+    ...
+    dask_incr.fit.NotIncrementalError: estimators[1]: pass an estimator instance, not the class SGDRegressor; ...
+    """
+    if not isinstance(estimators, (list, tuple)):
+        raise TypeError(f"estimators must be a list or tuple of estimators, got {type_name(estimators)}")
+    if not estimators:
+        raise ValueError("estimators is empty: pass at least one estimator")
+    if len(estimators) == 1:
+        check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight)
+        return
+    for k, estimator in enumerate(estimators):
+        try:
+            check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
+        except (TypeError, ValueError) as error:
+            # dask_incr's own message, told which estimator it is about
+            raise type(error)(f"estimators[{k}]: {error}") from error
+
+
+def _run_windows(prepared, estimators, window, scheduler, progress):
+    """Run a long fit ``window`` steps at a time, each graph starting from the last models.
 
     What every window reads — the shared (wide) input tasks and the dask
     collections in the fit kwargs — is computed once first and held as
     values. On the local schedulers each window runs when the previous one
     ends. With a distributed client the next window is submitted before the
-    previous one ends, starting from its model's future, and its first loads
+    previous one ends, starting from its models' futures, and its first loads
     wait on the previous window's last signals, so nothing stalls and at most
     two windows are in flight.
     """
@@ -258,28 +316,28 @@ def _run_windows(prepared, estimator, window, scheduler, progress):
     kwargs_node, kwargs_deps = fit_kwargs_node(prepared.fit_kwargs)
     if kwargs_deps:
         (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
-    n_steps, prefetch = len(prepared.order), prepared.prefetch or 0
-    model, signals, running = estimator, {}, None
+    n_steps, prefetch, n_chains = len(prepared.order), prepared.prefetch or 0, len(estimators)
+    models, signals, running = list(estimators), {}, None
     for start in range(0, n_steps, window):
         steps = range(start, min(start + window, n_steps))
         tails = range(max(start, steps.stop - 1 - prefetch), steps.stop) if client is not None else range(0)
         with gc_paused():
             graph, keys = window_graph(
-                prepared, steps, model, kwargs_node=kwargs_node, values=values, signal=signals.get, tails=tails
+                prepared, steps, models, kwargs_node=kwargs_node, values=values, signal=signals.get, tails=tails
             )
         if client is None:
-            model = _compute(Delayed(keys[0], graph, layer=prepared.name), scheduler, progress)
+            models = _compute([Delayed(key, graph, layer=prepared.name) for key in keys], scheduler, progress)
             continue
         futures = client.compute([Delayed(key, graph, layer=prepared.name) for key in keys])
-        model, signals = futures[0], dict(zip(tails, futures[1:]))
+        models, signals = futures[:n_chains], dict(zip(tails, futures[n_chains:]))
         if progress:
             from distributed import progress as distributed_progress
 
-            distributed_progress(model)
+            distributed_progress(models)
         if running is not None:
             distributed_wait(running)
-        running = model
-    return model if client is None else model.result()
+        running = models
+    return models if client is None else client.gather(models)
 
 
 def _distributed_client(scheduler):
@@ -288,21 +346,22 @@ def _distributed_client(scheduler):
     return client if type(client).__name__ == "Client" else None
 
 
-def _compute(result, scheduler, progress):
+def _compute(results, scheduler, progress):
+    """The values of the ``Delayed`` in ``results``, computed together on ``scheduler``."""
     client = _distributed_client(scheduler)
     if client is not None:
-        future = client.compute(result)
+        futures = client.compute(results)
         if progress:
             from distributed import progress as distributed_progress
 
-            distributed_progress(future)
-        return future.result()
+            distributed_progress(futures)
+        return client.gather(futures)
     if not progress:
-        return result.compute(scheduler=scheduler)
+        return list(dask.compute(*results, scheduler=scheduler))
     from dask.diagnostics import ProgressBar
 
     with ProgressBar():
-        return result.compute(scheduler=scheduler)
+        return list(dask.compute(*results, scheduler=scheduler))
 
 
 def plan_fit(

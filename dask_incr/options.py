@@ -40,6 +40,11 @@ class FitOptions:
     window : int or None, default None
         Steps per graph when a fit is computed; ``None`` picks
         :data:`dask_incr.fit.DEFAULT_WINDOW`.
+    order : sequence of int or None, default None
+        The block of every step, given explicitly (a block may appear any
+        number of times, or not at all); ``None`` plans it from
+        ``shuffle_blocks`` and ``epochs``, which must keep their defaults
+        when ``order`` is given.
 
     Raises
     ------
@@ -65,6 +70,7 @@ class FitOptions:
     prefetch: int | None = DEFAULT_PREFETCH
     progress: bool = False
     window: int | None = None
+    order: tuple | None = None
 
     def __post_init__(self):
         for name in ("shuffle_blocks", "shuffle_rows", "progress"):
@@ -75,6 +81,13 @@ class FitOptions:
         if self.window is not None:
             object.__setattr__(self, "window", check_count(self.window, "window", minimum=1))
         check_seed(self.random_state)
+        if self.order is not None:
+            object.__setattr__(self, "order", check_order(self.order))
+            if self.shuffle_blocks or self.epochs != 1:
+                raise ValueError(
+                    "order gives the block of every step: leave shuffle_blocks=False and epochs=1 "
+                    f"(got shuffle_blocks={self.shuffle_blocks}, epochs={self.epochs})"
+                )
 
     @property
     def shuffled(self):
@@ -90,6 +103,26 @@ class FitOptions:
         0
         """
         return dataclasses.replace(self, **changes)
+
+
+def check_order(order):
+    """An explicit block order as a tuple of ints >= 0; at least one step.
+
+    Examples
+    --------
+    >>> check_order([2, 0, 2])
+    (2, 0, 2)
+    >>> check_order([0, -1])
+    Traceback (most recent call last):
+    ...
+    ValueError: order[1] must be >= 0, got -1
+    """
+    if isinstance(order, (str, bytes)) or not hasattr(order, "__iter__"):
+        raise TypeError(f"order must be a sequence of block indices, got {order!r} ({type(order).__name__})")
+    order = tuple(check_count(block, f"order[{i}]", minimum=0) for i, block in enumerate(order))
+    if not order:
+        raise ValueError("order must hold at least one block index, got an empty sequence")
+    return order
 
 
 def check_flag(value, name):

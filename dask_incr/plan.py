@@ -13,15 +13,14 @@ from dataclasses import dataclass
 
 import cloudpickle
 from dask.base import tokenize
-from dask.task_spec import Task, TaskRef
 
 from . import localize
 from .blocks import align_blocks
 from .graph import assemble, chain, input_graph
-from .orders import plan_order
-from .steps import model_done, partial_fit_step
+from .orders import plan_order, resolve_seed, row_seeds
+from .steps import partial_fit_step
 
-__all__ = ["Prepared", "estimator_token", "prepare", "window_graph"]
+__all__ = ["Prepared", "chain_names", "estimator_token", "planned_order", "prepare", "window_graph"]
 
 
 def estimator_token(estimator):
@@ -48,28 +47,33 @@ def estimator_token(estimator):
 
 @dataclass(frozen=True)
 class Prepared:
-    """A fit resolved once: its blocks, order, name and input analysis.
+    """A fit of one or more models resolved once: blocks, order, names and input analysis.
 
-    ``estimator`` starts the chain; ``step_inputs`` hold one input tuple per
-    step; ``graph`` is the input collections' task-spec graph and
-    ``analysis`` what :func:`dask_incr.localize.analyse` made of it.
+    ``estimators`` start the chains, one chain each, named ``names``;
+    ``name`` names the graph layer that holds them (the one chain's name
+    when there is one). ``step_inputs`` hold one input tuple per step, read
+    by the same step of every chain; ``graph`` is the input collections'
+    task-spec graph and ``analysis`` what
+    :func:`dask_incr.localize.analyse` made of it.
     """
 
-    estimator: object
+    estimators: tuple
+    names: tuple
+    name: str
     step_inputs: list
     order: list
     row_seeds: list | None
     seed: int | None
-    name: str
     graph: dict
     analysis: localize.InputAnalysis
     fit_kwargs: dict
     prefetch: int | None
 
 
-def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch):
-    """Resolve the blocks, the order and the name of a fit; analyse its input graph.
+def prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch):
+    """Resolve the blocks, the order and the names of a fit of ``estimators``; analyse its input graph.
 
+    The blocks, order and analysis are shared by every estimator's chain.
     Raises before any compute when the inputs disagree.
 
     Examples
@@ -77,38 +81,89 @@ def prepare(estimator, X, y, sample_weight, options, fit_kwargs, prefetch):
     >>> import dask.array as da
     >>> from sklearn.preprocessing import StandardScaler
     >>> from dask_incr.options import FitOptions
-    >>> fit = prepare(StandardScaler(), da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), {}, 1)
-    >>> fit.order, fit.name.startswith("fit-")
-    ([0, 1, 0, 1], True)
+    >>> fit = prepare([StandardScaler()], da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), {}, 1)
+    >>> fit.order, fit.name.startswith("fit-"), fit.names == (fit.name,)
+    ([0, 1, 0, 1], True, True)
     """
     Xb, yb, wb = align_blocks(X, y, sample_weight)
     if Xb.known_sizes and sum(Xb.sizes) == 0:
         raise ValueError("X has no rows to fit")
-    order, seeds, seed = plan_order(
-        Xb.n_blocks,
-        shuffle_blocks=options.shuffle_blocks,
-        shuffle_rows=options.shuffle_rows,
-        epochs=options.epochs,
-        random_state=options.random_state,
-    )
+    order, seeds, seed = planned_order(Xb.n_blocks, options)
     per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
     step_inputs = [per_block[i] for i in order]
     sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
-    name = "fit-" + tokenize(estimator_token(estimator), sources, order, seeds, fit_kwargs, prefetch, partial_fit_step)
+    names = chain_names(estimators, tokenize(sources, order, seeds, fit_kwargs, prefetch, partial_fit_step))
+    name = names[0] if len(names) == 1 else "fit-many-" + tokenize(names)
     collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
     graph = input_graph(collections)
     analysis = localize.analyse(graph, step_inputs, order)
-    return Prepared(estimator, step_inputs, order, seeds, seed, name, graph, analysis, fit_kwargs, prefetch)
+    return Prepared(
+        tuple(estimators), names, name, step_inputs, order, seeds, seed, graph, analysis, fit_kwargs, prefetch
+    )
 
 
-def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
-    """The graph of ``steps`` of a prepared fit, starting from ``model``.
+def chain_names(estimators, common):
+    """One ``fit-<token>`` name per estimator; ``common`` tokenizes everything else of the fit.
+
+    A lone estimator's name depends on it and ``common`` only; among several,
+    each name also holds its position, so two equal estimators still get
+    chains of their own (and keys no single fit has).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> one = chain_names([SGDRegressor()], "data")
+    >>> two = chain_names([SGDRegressor(), SGDRegressor()], "data")
+    >>> len(set(one + two)), two == chain_names([SGDRegressor(), SGDRegressor()], "data")
+    (3, True)
+    """
+    if len(estimators) == 1:
+        return ("fit-" + tokenize(estimator_token(estimators[0]), common),)
+    return tuple(
+        "fit-" + tokenize(estimator_token(estimator), common, "many", k) for k, estimator in enumerate(estimators)
+    )
+
+
+def planned_order(n_blocks, options):
+    """``(order, row_seeds, seed)`` of a fit over ``n_blocks``: ``options.order`` or planned from the options.
+
+    Examples
+    --------
+    >>> from dask_incr.options import FitOptions
+    >>> planned_order(3, FitOptions(order=[2, 2, 0]))
+    ([2, 2, 0], None, None)
+    >>> planned_order(2, FitOptions(order=[2]))
+    Traceback (most recent call last):
+    ...
+    ValueError: order[0] is block 2, but X has 2 blocks (0 to 1)
+    """
+    if options.order is None:
+        return plan_order(
+            n_blocks,
+            shuffle_blocks=options.shuffle_blocks,
+            shuffle_rows=options.shuffle_rows,
+            epochs=options.epochs,
+            random_state=options.random_state,
+        )
+    for step, block in enumerate(options.order):
+        if block >= n_blocks:
+            raise ValueError(f"order[{step}] is block {block}, but X has {n_blocks} blocks (0 to {n_blocks - 1})")
+    order = list(options.order)
+    seed = resolve_seed(options.random_state) if options.shuffle_rows else None
+    return order, (row_seeds(len(order), random_state=seed) if options.shuffle_rows else None), seed
+
+
+def window_graph(prepared, steps, models, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
+    """The graph of ``steps`` of a prepared fit, each chain starting from its model of ``models``.
 
     ``values`` stand for precomputed shared input keys (see
     :func:`dask_incr.localize.copies`); ``signal(i)`` is the signal of
-    a model step before ``steps``; the signals of the ``tails`` steps are
-    added, for a next window to wait on. Returns ``graph, keys``: the key of
-    the last model, then those of the tail signals.
+    model step ``i`` (of every chain) before ``steps``; the signals of the
+    ``tails`` steps are added, for a next window to wait on. The copies of
+    the input are built once, for all chains; a signal waits on the step of
+    every chain, so loading ahead follows the slowest. Returns
+    ``graph, keys``: the keys of the last models (one per chain), then
+    those of the tail signals.
     """
     token = tokenize(prepared.name)
     inputs, layer = localize.copies(
@@ -116,26 +171,26 @@ def window_graph(prepared, steps, model, *, kwargs_node, extra=(), values=None, 
         prepared.step_inputs,
         steps,
         token=token,
-        name=prepared.name,
+        name=prepared.names,
         prefetch=prepared.prefetch,
         signal=signal,
         values=values,
     )
     row_seeds = prepared.row_seeds or [None] * len(prepared.order)
-    layer.update(
-        chain(
-            model,
-            inputs,
-            prepared.name,
-            fit_kwargs=kwargs_node,
-            blocks=prepared.order[steps.start : steps.stop],
-            row_seeds=row_seeds[steps.start : steps.stop],
-            start=steps.start,
+    for model, name in zip(models, prepared.names, strict=True):
+        layer.update(
+            chain(
+                model,
+                inputs,
+                name,
+                fit_kwargs=kwargs_node,
+                blocks=prepared.order[steps.start : steps.stop],
+                row_seeds=row_seeds[steps.start : steps.stop],
+                start=steps.start,
+            )
         )
-    )
     signals = [localize.signal_key(token, i) for i in tails]
     for key in signals:
-        layer[key] = Task(key, model_done, TaskRef((prepared.name, key[1])))
-    return assemble(prepared.name, layer, prepared.graph, extra), [(prepared.name, steps.stop - 1), *signals]
-
-
+        layer[key] = localize.signal_task(key, prepared.names, key[1])
+    lasts = [(name, steps.stop - 1) for name in prepared.names]
+    return assemble(prepared.name, layer, prepared.graph, extra), [*lasts, *signals]
