@@ -206,7 +206,7 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
     >>> plan.order, int(plan.result.n_samples_seen_)
     ([0, 1, 2, 0, 1, 2], 60)
     """
-    plan = run_fits(
+    plan = _run(
         [estimator], X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=compute
     )
     return dataclasses.replace(plan, result=plan.result[0])
@@ -230,6 +230,20 @@ def run_fits(estimators, X, y=None, *, sample_weight=None, options=None, fit_kwa
     >>> [type(model).__name__ for model in plan.result], plan.order
     (['StandardScaler', 'MinMaxScaler'], [0, 1, 2])
     """
+    return _run(
+        estimators,
+        X,
+        y,
+        sample_weight=sample_weight,
+        options=options,
+        fit_kwargs=fit_kwargs,
+        compute=compute,
+        many=True,
+    )
+
+
+def _run(estimators, X, y, *, sample_weight, options, fit_kwargs, compute, many=False):
+    """The runner: ``many`` names every chain by its position too (keys no single fit has)."""
     options = FitOptions() if options is None else options
     if not isinstance(options, FitOptions):
         raise TypeError(f"options must be a FitOptions, got {type_name(options)}")
@@ -237,7 +251,10 @@ def run_fits(estimators, X, y=None, *, sample_weight=None, options=None, fit_kwa
     fit_kwargs = dict(fit_kwargs or {})
     if not dask.is_dask_collection(X):
         X = coerce(X, "X")  # what X is comes before what the estimator makes of y
-    check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight)
+    if many:
+        check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight)
+    else:
+        check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight)
     lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
@@ -250,7 +267,7 @@ def run_fits(estimators, X, y=None, *, sample_weight=None, options=None, fit_kwa
         estimators = [copy.deepcopy(estimator) for estimator in estimators]
     prefetch = read_ahead(options.prefetch, scheduler) if compute else options.prefetch
     with gc_paused():
-        prepared = prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch)
+        prepared = prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch, many=many)
     n_steps = len(prepared.order)
     window = options.window or DEFAULT_WINDOW
     if not compute or n_steps <= window:
@@ -268,7 +285,7 @@ def run_fits(estimators, X, y=None, *, sample_weight=None, options=None, fit_kwa
 def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None):
     """:func:`check_estimator` of each of ``estimators``; a list of at least one.
 
-    With several, an error names the position of the estimator it is about.
+    An error names the position of the estimator it is about.
 
     Examples
     --------
@@ -282,9 +299,6 @@ def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None)
         raise TypeError(f"estimators must be a list or tuple of estimators, got {type_name(estimators)}")
     if not estimators:
         raise ValueError("estimators is empty: pass at least one estimator")
-    if len(estimators) == 1:
-        check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight)
-        return
     for k, estimator in enumerate(estimators):
         try:
             check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)

@@ -70,10 +70,11 @@ class Prepared:
     prefetch: int | None
 
 
-def prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch):
+def prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch, *, many=False):
     """Resolve the blocks, the order and the names of a fit of ``estimators``; analyse its input graph.
 
-    The blocks, order and analysis are shared by every estimator's chain.
+    The blocks, order and analysis are shared by every estimator's chain;
+    ``many`` names the chains as :func:`chain_names` does for several.
     Raises before any compute when the inputs disagree.
 
     Examples
@@ -92,8 +93,8 @@ def prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch):
     per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
     step_inputs = [per_block[i] for i in order]
     sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
-    names = chain_names(estimators, tokenize(sources, order, seeds, fit_kwargs, prefetch, partial_fit_step))
-    name = names[0] if len(names) == 1 else "fit-many-" + tokenize(names)
+    names = chain_names(estimators, tokenize(sources, order, seeds, fit_kwargs, prefetch, partial_fit_step), many=many)
+    name = names[0] if not many else "fit-many-" + tokenize(names)
     collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
     graph = input_graph(collections)
     analysis = localize.analyse(graph, step_inputs, order)
@@ -102,22 +103,23 @@ def prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch):
     )
 
 
-def chain_names(estimators, common):
+def chain_names(estimators, common, *, many=True):
     """One ``fit-<token>`` name per estimator; ``common`` tokenizes everything else of the fit.
 
-    A lone estimator's name depends on it and ``common`` only; among several,
-    each name also holds its position, so two equal estimators still get
-    chains of their own (and keys no single fit has).
+    A single fit's name (``many=False``) depends on its estimator and
+    ``common`` only; with ``many`` each name also holds its position, so
+    two equal estimators still get chains of their own, and keys no single
+    fit has.
 
     Examples
     --------
     >>> from sklearn.linear_model import SGDRegressor
-    >>> one = chain_names([SGDRegressor()], "data")
+    >>> one = chain_names([SGDRegressor()], "data", many=False)
     >>> two = chain_names([SGDRegressor(), SGDRegressor()], "data")
     >>> len(set(one + two)), two == chain_names([SGDRegressor(), SGDRegressor()], "data")
     (3, True)
     """
-    if len(estimators) == 1:
+    if not many:
         return ("fit-" + tokenize(estimator_token(estimators[0]), common),)
     return tuple(
         "fit-" + tokenize(estimator_token(estimator), common, "many", k) for k, estimator in enumerate(estimators)
