@@ -11,8 +11,10 @@ from . import (
 )
 from .fit import FitPlan, NotIncrementalError, fit_blocks, plan_fit
 from .graph import build_chain
+from .many import fit_blocks_many
 from .options import FitOptions
 from .orders import block_order, row_permutation, row_seeds
+from .search import SuccessiveHalvingSearchCV
 from .steps import partial_fit_step
 from .wrappers import Incremental
 
@@ -21,10 +23,12 @@ __all__ = [
     "FitPlan",
     "Incremental",
     "NotIncrementalError",
+    "SuccessiveHalvingSearchCV",
     "block_order",
     "build_chain",
     "datasets",
     "fit_blocks",
+    "fit_blocks_many",
     "partial_fit_step",
     "plan_fit",
     "row_permutation",
