@@ -29,6 +29,7 @@ FULL = {
     "order_cost": [],
     "realistic": [],
     "cluster": [],
+    "many": [],
 }
 QUICK = {
     "memory": ["--blocks", "12", "--proc-blocks", "12", "--repeats", "1", "--fit-time", "0.05", "--curve", "6"],
@@ -38,6 +39,7 @@ QUICK = {
     "realistic": ["--blocks", "20", "--repeats", "1", "--rows", "2000"],
     "cluster": ["--steps", "30", "--repeats", "1", "--locality-blocks", "4", "--locality-repeats", "1",
                 "--hidden", "64"],
+    "many": ["--quick"],
 }
 HEADER = """# dask_incr benchmarks
 

@@ -240,10 +240,13 @@ class SuccessiveHalvingSearchCV(BaseEstimator):
         else:
             test_blocks = _held_out(n_blocks, self.test_size, split_stream)
             X_test, y_test = _blocks_of(X, y, test_blocks)
+        if dask.is_dask_collection(y_test):
+            # One column of the held-out rows, read once and held: every score
+            # then loads only X's held-out blocks, one at a time per model.
+            (y_test,) = dask.compute(y_test)
         train_blocks = [b for b in range(n_blocks) if b not in set(test_blocks)]
         passes = _Passes(train_blocks, order_stream)
         prefetch = self.prefetch
-        FitOptions(prefetch=prefetch)  # refuse a bad prefetch before any work
 
         def train(models, start, stop):
             options = FitOptions(order=passes.order(start, stop), prefetch=prefetch)
@@ -301,6 +304,7 @@ class SuccessiveHalvingSearchCV(BaseEstimator):
                 raise ValueError(f"test_size must be between 0 and 1 (a fraction of the blocks), got {self.test_size}")
         check_scoring(self.scoring)
         check_seed(self.random_state)
+        FitOptions(prefetch=self.prefetch)  # the runner's own check of prefetch
         if validation is not None and (not isinstance(validation, tuple) or len(validation) != 2):
             raise TypeError(f"validation must be a tuple (X_val, y_val), got {type_name(validation)}")
         seed = resolve_seed(self.random_state)
