@@ -1,24 +1,35 @@
-"""A block loader that counts its calls, importable by reference (so a cluster can pickle it).
+"""A block loader that counts its calls and the blocks alive, importable by reference.
 
-Used by ``many.py``: the counter lives in this module, so on the local
-schedulers and an in-process cluster it sees every load.
+Used by ``many.py``: the counters live in this module, so on the local
+schedulers and an in-process cluster they see every load (a cluster pickles
+the loader by reference).
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
 
 _LOCK = threading.Lock()
-_LOADS = [0]
+_COUNTS = {"loads": 0, "live": 0, "peak": 0}
 
 
 def counted_block(rows, cols, block_id=None):
-    """Block ``block_id[0]``: standard normals drawn from that seed; counted."""
+    """Block ``block_id[0]``: standard normals drawn from that seed; counted while alive."""
+    block = np.random.default_rng(block_id[0]).standard_normal((rows, cols))
     with _LOCK:
-        _LOADS[0] += 1
-    return np.random.default_rng(block_id[0]).standard_normal((rows, cols))
+        _COUNTS["loads"] += 1
+        _COUNTS["live"] += 1
+        _COUNTS["peak"] = max(_COUNTS["peak"], _COUNTS["live"])
+    weakref.finalize(block, _released)
+    return block
+
+
+def _released():
+    with _LOCK:
+        _COUNTS["live"] -= 1
 
 
 def linear_target(block):
@@ -29,4 +40,16 @@ def linear_target(block):
 def loads():
     """Blocks loaded so far in this process."""
     with _LOCK:
-        return _LOADS[0]
+        return _COUNTS["loads"]
+
+
+def reset_peak():
+    """Start a new peak of blocks alive at once from those alive now."""
+    with _LOCK:
+        _COUNTS["peak"] = _COUNTS["live"]
+
+
+def peak():
+    """Most blocks alive at once since :func:`reset_peak`."""
+    with _LOCK:
+        return _COUNTS["peak"]

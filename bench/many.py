@@ -12,7 +12,7 @@
    2026.8; the error is then recorded.
 
     python bench/many.py            # 200 blocks
-    python bench/many.py --quick    # smoke run: 20 blocks
+    python bench/many.py --quick    # 200 blocks of 0.4 MB, one run, a small search
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import dask
 import dask.array as da
 import numpy as np
 from common import RSSSampler, limit_malloc_caching, md_table, median
-from counting import counted_block, linear_target, loads
+from counting import counted_block, linear_target, loads, peak, reset_peak
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 
 from dask_incr import SuccessiveHalvingSearchCV, fit_blocks, fit_blocks_many
@@ -47,16 +47,21 @@ def counted_data(n_blocks, rows, cols):
 
 
 def measure(run):
-    """``(seconds, blocks loaded, peak RSS MiB above baseline, error)`` of one call."""
+    """``(seconds, blocks loaded, peak RSS MiB above baseline, most blocks alive, error, result)`` of one call.
+
+    On failure ``result`` is the traceback.
+    """
     before = loads()
+    reset_peak()
     try:
         with RSSSampler() as rss:
             start = time.perf_counter()
             result = run()
             seconds = time.perf_counter() - start
-        return seconds, loads() - before, rss.peak_above_baseline / 2**20, None, result
+        return seconds, loads() - before, rss.peak_above_baseline / 2**20, peak(), None, result
     except Exception as error:  # a reference that fails: record why
-        return None, loads() - before, None, f"{type(error).__name__}: {str(error)[:100]}", traceback.format_exc()
+        error_text = f"{type(error).__name__}: {str(error)[:100]}"
+        return None, loads() - before, None, None, error_text, traceback.format_exc()
 
 
 def many_models(args):
@@ -78,31 +83,35 @@ def many_models(args):
     }
     rows = []
     with dask.config.set(scheduler="threads"):
+        for run in cases.values():  # warm up: thread pools, imports, first allocations
+            measure(lambda: run(1))
         for k in args.models:
             times = {case: [] for case in cases}
             found = {}
             for _ in range(args.repeats):
                 for case, run in cases.items():
-                    seconds, n_loads, peak, error, _ = measure(lambda: run(k))
+                    seconds, n_loads, rss, alive, error, _ = measure(lambda: run(k))
                     times[case].append(seconds)
-                    found[case] = (n_loads, peak, error)
+                    found[case] = (n_loads, rss, alive, error)
             reference = median(times["K × fit_blocks"])
             for case in cases:
-                n_loads, peak, error = found[case]
+                n_loads, rss, alive, error = found[case]
                 t = median(times[case])
                 rows.append([
                     k, case, n_loads, n_loads / args.blocks, t, t / reference if reference else None,
-                    peak, peak / block_mib if peak is not None else None, error or "",
+                    rss, rss / block_mib if rss is not None else None, alive, error or "",
                 ])
     headers = [
         "K", "fit", "blocks loaded", "loads / block", "median s", "/ K × fit_blocks", "peak RSS MiB",
-        "peak / block", "error",
+        "RSS / block", "most blocks alive", "error",
     ]
     return (
         f"### Many models: K SGDRegressor over {args.blocks} blocks of {args.rows} × {args.cols} "
         f"({block_mib:.2f} MiB), threads\n\n"
-        f"Median of {args.repeats} run(s), cases interleaved. 'blocks loaded' counts the loader's calls in the "
-        "last run; peak RSS is this process's, above the baseline, sampled every 20 ms.\n\n"
+        f"Median of {args.repeats} run(s), cases interleaved, after a warm-up run of each with K=1. 'blocks loaded' "
+        "counts the loader's calls in the last run; 'most blocks alive' is the loader's live-block counter "
+        "(weakref.finalize); peak RSS is this process's, above the baseline, sampled every 20 ms (noisy at this "
+        "block size).\n\n"
         + md_table(headers, rows)
     )
 
@@ -136,15 +145,17 @@ def search_comparison(args):
             Client(cluster):
         searches = {"dask_incr SuccessiveHalvingSearchCV": ours, "dask-ml SuccessiveHalvingSearchCV": theirs}
         for name, run in searches.items():
-            seconds, n_loads, peak, error, result = measure(run)
+            seconds, n_loads, rss, alive, error, result = measure(run)
             if error is None:
                 calls = int(np.sum(result.cv_results_["partial_fit_calls"]))
-                rows.append([name, seconds, n_loads, peak, result.best_score_, str(result.best_params_), calls, ""])
+                best = {key: getattr(value, "item", lambda v=value: v)() for key, value in result.best_params_.items()}
+                rows.append([name, seconds, n_loads, rss, alive, result.best_score_, str(best), calls, ""])
             else:
-                rows.append([name, None, n_loads, None, None, "", None, error])
+                rows.append([name, None, n_loads, None, None, None, "", None, error])
                 print(result, file=sys.stderr)
     headers = [
-        "search", "s", "blocks loaded", "peak RSS MiB", "best score", "best params", "partial_fit calls", "error",
+        "search", "s", "blocks loaded", "peak RSS MiB", "most blocks alive", "best score", "best params",
+        "partial_fit calls", "error",
     ]
     return (
         f"### Halving search: {args.candidates} SGDClassifier candidates, n_initial_iter={args.initial_iter}, "
@@ -166,11 +177,11 @@ def parse(argv=None):
     p.add_argument("--search-blocks", type=int, default=100)
     p.add_argument("--candidates", type=int, default=27)
     p.add_argument("--initial-iter", type=int, default=3)
-    p.add_argument("--quick", action="store_true", help="20 blocks of 500 × 20, one run, 9 candidates")
+    p.add_argument("--quick", action="store_true", help="200 blocks of 1000 × 50, one run; search: 9 candidates")
     args = p.parse_args(argv)
     if args.quick:
-        args.blocks, args.rows, args.cols, args.repeats = 20, 500, 20, 1
-        args.search_blocks, args.candidates, args.initial_iter = 20, 9, 1
+        args.rows, args.cols, args.repeats = 1000, 50, 1
+        args.search_blocks, args.candidates, args.initial_iter = 40, 9, 1
     return args
 
 
