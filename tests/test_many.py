@@ -256,3 +256,23 @@ def test_bad_input_is_refused_before_any_work(estimators, kwargs, error, message
     y = da.zeros(20, chunks=5).astype(int)
     with dask.config.set(scheduler=refuse_to_compute), pytest.raises(error, match=message):
         fit_blocks_many(estimators, X, y, **kwargs)
+
+
+# -- distributed: the same models as on threads ------------------------------------------------------
+
+
+def test_same_models_on_an_in_process_distributed_client_whole_and_in_windows():
+    from distributed import Client
+
+    X = da.random.default_rng(4).normal(size=(80, 3), chunks=10)
+    y = (X[:, 0] > 0).astype(int)
+    estimators = [SGDClassifier(random_state=0), SGDClassifier(alpha=0.01, random_state=0)]
+    options = FitOptions(epochs=2, shuffle_blocks=True, shuffle_rows=True, random_state=2)
+    plan = plan_fit(estimators[0], X, y, epochs=2, shuffle_blocks=True, shuffle_rows=True, random_state=2, classes=[0, 1])
+    expected = [manual_fit(e, X, y, order=plan.order, seeds=plan.row_seeds, classes=[0, 1]) for e in estimators]
+    with Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=":0"):
+        whole = run_fits(estimators, X, y, options=options, fit_kwargs={"classes": [0, 1]}).result
+        windowed = run_fits(estimators, X, y, options=options.replace(window=3), fit_kwargs={"classes": [0, 1]}).result
+    for model, a, b in zip(expected, whole, windowed):
+        assert_same_model(a, model)
+        assert_same_model(b, model)
