@@ -21,7 +21,7 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
-from dask_incr import FitOptions, NotIncrementalError, fit_blocks, fit_blocks_many, plan_fit
+from dask_incr import FitOptions, NotIncrementalError, fit_blocks, fit_blocks_many, plan_fit, row_seeds
 from dask_incr.fit import run_fit, run_fits
 
 
@@ -233,6 +233,18 @@ def test_run_fit_is_run_fits_of_one_estimator():
     assert one.order == many.order == [2, 0, 2]
     assert_same_model(one.result, many.result[0])
     assert_same_model(one.result, manual_fit(StandardScaler(), X, order=[2, 0, 2]))
+
+
+def test_an_explicit_order_with_row_shuffles_equals_the_loop():
+    X = da.random.default_rng(5).normal(size=(30, 3), chunks=10)
+    y = X[:, 1] * 3.0
+    options = FitOptions(order=[2, 0, 2, 1], shuffle_rows=True, random_state=1)
+    plan = run_fits([SGDRegressor(random_state=0), SGDRegressor(alpha=1.0, random_state=0)], X, y, options=options)
+    assert plan.order == [2, 0, 2, 1] and plan.row_seeds == row_seeds(4, random_state=1)
+    for estimator, model in zip([SGDRegressor(random_state=0), SGDRegressor(alpha=1.0, random_state=0)], plan.result):
+        assert_same_model(model, manual_fit(estimator, X, y, order=[2, 0, 2, 1], seeds=plan.row_seeds))
+    with pytest.raises(ValueError, match=r"order\[1\] is block 3, but X has 3 blocks"):
+        run_fits([SGDRegressor()], X, y, options=FitOptions(order=[0, 3]))
 
 
 # -- bad input: refused before any work, naming the estimator -------------------------------------
