@@ -371,3 +371,26 @@ def test_same_results_on_an_in_process_distributed_client(classification):
         on_cluster = sgd_search().fit(X, y, classes=[0, 1])
     assert outcome(on_cluster) == outcome(local)
     assert_same_model(on_cluster.best_estimator_, local.best_estimator_)
+
+
+def test_a_dataframe_holds_out_whole_partitions():
+    import dask.dataframe as dd
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    frame["y"] = (frame["a"] > 0).astype(int)
+    ddf = dd.from_pandas(frame, npartitions=8)
+    X, y = ddf[["a", "b", "c"]], ddf["y"]
+    search = sgd_search(test_size=0.25).fit(X, y, classes=[0, 1])
+    assert len(search.test_blocks_) == 2 and not set(search.train_order_) & set(search.test_blocks_)
+    best = search.best_estimator_
+    calls = int(search.cv_results_["partial_fit_calls"][search.best_index_])
+    expected = manual_fit(
+        clone(SGDClassifier(random_state=0)).set_params(**search.best_params_),
+        X, y, order=search.train_order_[:calls], classes=[0, 1],
+    )
+    assert_same_model(best, expected)
+    parts = [X.partitions[b].compute() for b in search.test_blocks_]
+    labels = np.concatenate([y.partitions[b].compute().to_numpy() for b in search.test_blocks_])
+    assert search.best_score_ == accuracy_score(labels, best.predict(pd.concat(parts)))
