@@ -324,7 +324,7 @@ class SuccessiveHalvingSearchCV(BaseEstimator):
             by_model[record["model_id"]].append(record)
         results = _cv_results(by_model, candidates)
         # The best of the last rung by latest score; ties go to the lower model_id.
-        best = max(finalists, key=lambda k: (results["test_score"][k], -k))
+        best = max(finalists, key=lambda k: (_comparable(results["test_score"][k]), -k))
         calls = results["partial_fit_calls"]
         self.cv_results_ = results
         self.history_ = [{key: value for key, value in r.items() if key != "model"} for r in history]
@@ -476,12 +476,23 @@ def _halving(estimators, candidates, train, score, *, n_initial_iter, aggressive
         if kept == 0:
             break
         # The best ``kept`` by latest score; ties go to the lower model_id.
-        alive = sorted(sorted(alive, key=lambda i: (-scores[i], i))[:kept])
+        alive = sorted(sorted(alive, key=lambda i: (-_comparable(scores[i]), i))[:kept])
         if not any(can_train(i) for i in alive):
             break
         target = _rung_calls(n_initial_iter, aggressiveness, k, max_iter)
         run([i for i in alive if can_train(i) and calls[i] < target], target, k)
     return history, alive
+
+
+def _comparable(score):
+    """A score to rank by: NaN (a diverged model) ranks below every number.
+
+    Examples
+    --------
+    >>> sorted([0.5, float("nan"), -1.0], key=_comparable)
+    [nan, -1.0, 0.5]
+    """
+    return -math.inf if math.isnan(score) else score
 
 
 def _plateaued(records, patience, tol):

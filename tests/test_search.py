@@ -394,3 +394,21 @@ def test_a_dataframe_holds_out_whole_partitions():
     parts = [X.partitions[b].compute() for b in search.test_blocks_]
     labels = np.concatenate([y.partitions[b].compute().to_numpy() for b in search.test_blocks_])
     assert search.best_score_ == accuracy_score(labels, best.predict(pd.concat(parts)))
+
+
+class Diverging(Scripted):
+    """Scores NaN for code 0 (a diverged model), the scripted score otherwise."""
+
+    def score(self, X, y=None):
+        return float("nan") if self.code == 0 else super().score(X, y)
+
+
+def test_a_nan_score_ranks_below_every_number():
+    X, y = numbered_blocks(4)
+    search = SuccessiveHalvingSearchCV(
+        Diverging(), {"code": [0, 1, 2]}, n_initial_parameters="grid", n_initial_iter=2, aggressiveness=3, random_state=0
+    )
+    with dask.config.set(scheduler="sync"):
+        search.fit(X, y)
+    assert search.cv_results_["partial_fit_calls"].tolist()[0] == 2, "the NaN candidate was cut first"
+    assert search.best_index_ != 0 and not math.isnan(search.best_score_)
