@@ -524,7 +524,8 @@ def _cv_results(by_model, candidates):
         column = np.empty(len(ids), dtype=object)
         column[:] = [candidates[k].get(name) for k in ids]
         results[f"param_{name}"] = column
-    results["rank_test_score"] = scipy.stats.rankdata(-results["test_score"], method="min").astype(int)
+    ranked = [-_comparable(score) for score in results["test_score"]]  # NaN last
+    results["rank_test_score"] = scipy.stats.rankdata(ranked, method="min").astype(int)
     return results
 
 

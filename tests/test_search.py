@@ -412,3 +412,4 @@ def test_a_nan_score_ranks_below_every_number():
         search.fit(X, y)
     assert search.cv_results_["partial_fit_calls"].tolist()[0] == 2, "the NaN candidate was cut first"
     assert search.best_index_ != 0 and not math.isnan(search.best_score_)
+    assert search.cv_results_["rank_test_score"][0] == 3, "NaN ranks last"
