@@ -37,6 +37,7 @@ __all__ = [
     "lazy_blocks",
     "block_tracker_reset",
     "block_tracker_peak",
+    "block_tracker_made",
     "limit_malloc_caching",
     "RSSSampler",
     "median",
@@ -95,6 +96,7 @@ class CountingEstimator(BaseEstimator):
 _tracker_lock = threading.Lock()
 _alive = 0
 _peak = 0
+_made = 0
 
 
 def _block_freed():
@@ -104,12 +106,18 @@ def _block_freed():
 
 
 def block_tracker_reset():
-    """Forget the peak; return the number of tracked blocks still alive."""
-    global _peak
+    """Forget the peak and the count of blocks made; return the number of tracked blocks still alive."""
+    global _peak, _made
     gc.collect()
     with _tracker_lock:
-        _peak = _alive
+        _peak, _made = _alive, 0
         return _alive
+
+
+def block_tracker_made():
+    """How many tracked blocks were made since the last reset."""
+    with _tracker_lock:
+        return _made
 
 
 def block_tracker_peak():
@@ -125,7 +133,7 @@ def make_block(rows, cols, seed, load_time=0.0, kind="fill", track=False):
     ``kind="normal"`` draws standard normals (a realistic generator).
     ``load_time`` pads the call to at least that many seconds (simulated I/O).
     """
-    global _alive, _peak
+    global _alive, _peak, _made
     start = time.perf_counter()
     if kind == "normal":
         block = np.random.default_rng(seed).standard_normal((rows, cols))
@@ -134,6 +142,7 @@ def make_block(rows, cols, seed, load_time=0.0, kind="fill", track=False):
     if track:
         with _tracker_lock:
             _alive += 1
+            _made += 1
             _peak = max(_peak, _alive)
         weakref.finalize(block, _block_freed)
     left = load_time - (time.perf_counter() - start)

@@ -29,6 +29,8 @@ FULL = {
     "order_cost": [],
     "realistic": [],
     "cluster": [],
+    "shapes": [],
+    "long_fits": [],
     "many": [],
 }
 QUICK = {
@@ -37,8 +39,10 @@ QUICK = {
     "scaling": ["--sizes", "100,1000", "--dask-ml-sizes", "100", "--million", "10000", "--repeats", "1"],
     "order_cost": ["--sizes", "1000,2000", "--unbounded-sizes", "1000", "--repeats", "1"],
     "realistic": ["--blocks", "20", "--repeats", "1", "--rows", "2000"],
-    "cluster": ["--steps", "30", "--repeats", "1", "--locality-blocks", "4", "--locality-repeats", "1",
-                "--hidden", "64"],
+    "cluster": ["--steps", "30", "--repeats", "1", "--big-blocks", "4", "--locality-blocks", "4",
+                "--locality-repeats", "1", "--hidden", "64"],
+    "shapes": ["--quick"],
+    "long_fits": ["--quick"],
     "many": ["--quick"],
 }
 HEADER = """# dask_incr benchmarks

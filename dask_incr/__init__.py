@@ -14,8 +14,9 @@ from .graph import build_chain
 from .many import fit_blocks_many
 from .options import FitOptions
 from .orders import block_order, row_permutation, row_seeds
+from .picture import draw_chain
 from .search import SuccessiveHalvingSearchCV
-from .steps import partial_fit_step
+from .steps import partial_fit_step, pipeline_partial_fit_step
 from .wrappers import Incremental
 
 __all__ = [
@@ -27,9 +28,11 @@ __all__ = [
     "block_order",
     "build_chain",
     "datasets",
+    "draw_chain",
     "fit_blocks",
     "fit_blocks_many",
     "partial_fit_step",
+    "pipeline_partial_fit_step",
     "plan_fit",
     "row_permutation",
     "row_seeds",

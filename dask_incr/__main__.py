@@ -8,8 +8,6 @@ steps of the chain when graphviz's ``dot`` is installed.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import shutil
 import time
 
 import dask
@@ -17,6 +15,89 @@ from sklearn.linear_model import SGDClassifier
 
 from . import fit_blocks
 from .datasets import make_classification
+from .picture import draw_chain, missing_tools
+
+DESCRIPTION = """\
+Fit an SGDClassifier block by block on a lazily generated classification
+dataset (no block exists until a step needs it), with a progress bar; print
+the accuracy on two held-out blocks and the time per block, and draw the
+first steps of the chain (needs graphviz's dot program)."""
+
+#: Steps of the chain the picture shows.
+PICTURE_STEPS = 6
+
+
+def plural(count, noun):
+    """``"1 block"``, ``"2 blocks"``.
+
+    Examples
+    --------
+    >>> plural(1, "block"), plural(2, "block"), plural(1_000, "row")
+    ('1 block', '2 blocks', '1,000 rows')
+    """
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def size(n_bytes):
+    """A size for people: kB below a tenth of a MB, else MB.
+
+    Examples
+    --------
+    >>> size(48_000), size(1_600_000)
+    ('48 kB', '1.6 MB')
+    """
+    return f"{n_bytes / 1e3:,.0f} kB" if n_bytes < 1e5 else f"{n_bytes / 1e6:,.1f} MB"
+
+
+def count_of(minimum, what):
+    """An argparse ``type``: an integer of at least ``minimum``, refused in one line otherwise.
+
+    Examples
+    --------
+    >>> count_of(2, "features")("3")
+    3
+    >>> count_of(2, "features")("1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 1 is too few: at least 2 features are needed
+    """
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            verb = "is" if minimum == 1 else "are"
+            raise argparse.ArgumentTypeError(f"{value} is too few: at least {plural(minimum, what)} {verb} needed")
+        return value
+
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
+
+
+def make_parser():
+    """The demo's command line: every option with its help and its default.
+
+    Examples
+    --------
+    >>> make_parser().parse_args(["--blocks", "3"]).blocks
+    3
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m dask_incr",
+        description=DESCRIPTION,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--blocks", type=count_of(1, "block"), default=200, help="row blocks to fit, one step each")
+    parser.add_argument("--rows", type=count_of(1, "row"), default=10_000, help="rows per block")
+    parser.add_argument(
+        "--features", type=count_of(2, "feature"), default=20, help="columns of X (at least 2: the 2 informative ones)"
+    )
+    parser.add_argument(
+        "--picture", default="fit-chain.png", help="file to draw the first steps of the chain in (.png or .svg)"
+    )
+    return parser
 
 
 def make_data(n_blocks, rows_per_block, n_features, seed):
@@ -27,6 +108,8 @@ def make_data(n_blocks, rows_per_block, n_features, seed):
     X, y = make_classification(
         n_samples=(n_blocks + 2) * rows_per_block,
         n_features=n_features,
+        n_informative=2,
+        n_redundant=min(2, n_features - 2),  # the rest of the columns, up to 2, are combinations of the 2
         chunks=rows_per_block,
         random_state=seed,
     )
@@ -34,47 +117,33 @@ def make_data(n_blocks, rows_per_block, n_features, seed):
     return X[:split], y[:split], X[split:], y[split:]
 
 
-def picture_tools_missing():
-    """Why the chain cannot be drawn here, or ``None`` when it can."""
-    if importlib.util.find_spec("graphviz") is None:
-        return "the `graphviz` Python package is missing; `pip install graphviz`"
-    if shutil.which("dot") is None:
-        return (
-            "graphviz's `dot` program is not installed; install it with `apt-get install graphviz` "
-            "(Debian/Ubuntu), `brew install graphviz` (macOS) or `conda install graphviz`"
-        )
-    return None
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m dask_incr", description=__doc__)
-    parser.add_argument("--blocks", type=int, default=200)
-    parser.add_argument("--rows", type=int, default=10_000, help="rows per block")
-    parser.add_argument("--features", type=int, default=20)
-    parser.add_argument("--picture", default="fit-chain.png", help="where to draw the chain")
-    args = parser.parse_args(argv)
+    args = make_parser().parse_args(argv)
+    missing = missing_tools()
+    if missing:
+        print(f"note: the chain will not be drawn: {missing}")
 
     X, y, X_test, y_test = make_data(args.blocks, args.rows, args.features, seed=0)
+    n_blocks = X.numblocks[0]
     print(
-        f"data: {X.shape[0]:,} rows x {X.shape[1]} features in {X.numblocks[0]} blocks "
-        f"of {X.nbytes / X.numblocks[0] / 1e6:.1f} MB (lazy: {X.nbytes / 1e6:.0f} MB in all)"
+        f"data: {plural(X.shape[0], 'row')} x {plural(X.shape[1], 'feature')} in {plural(n_blocks, 'block')} "
+        f"of {size(X.nbytes / n_blocks)} (lazy: {size(X.nbytes)} in all)"
     )
     estimator = SGDClassifier(random_state=0)
     start = time.perf_counter()
     model = fit_blocks(estimator, X, y, classes=[0, 1], progress=True)
     elapsed = time.perf_counter() - start
-    print(f"fitted {X.numblocks[0]} blocks in {elapsed:.2f} s ({1e3 * elapsed / X.numblocks[0]:.1f} ms per block)")
+    print(f"fitted {plural(n_blocks, 'block')} in {elapsed:.2f} s ({1e3 * elapsed / n_blocks:.1f} ms per block)")
 
     X_test, y_test = dask.compute(X_test, y_test)
-    print(f"accuracy on held-out data: {model.score(X_test, y_test):.3f}")
+    print(f"accuracy on {plural(len(y_test), 'held-out row')}: {model.score(X_test, y_test):.3f}")
 
-    missing = picture_tools_missing()
     if missing:
-        print(f"the chain is not drawn: {missing}")
         return
-    lazy = fit_blocks(estimator, X[: 4 * args.rows], y[: 4 * args.rows], classes=[0, 1], compute=False)
-    dask.visualize(lazy, filename=args.picture)
-    print(f"the chain of the first 4 steps is drawn in {args.picture}")
+    lazy = fit_blocks(estimator, X, y, classes=[0, 1], compute=False)  # the same fit, not run
+    draw_chain(lazy, filename=args.picture, max_steps=PICTURE_STEPS)
+    shown = min(PICTURE_STEPS, n_blocks)
+    print(f"the chain is drawn in {args.picture} (its first {shown} of {plural(n_blocks, 'step')})")
 
 
 if __name__ == "__main__":

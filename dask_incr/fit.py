@@ -27,7 +27,7 @@ try:
 except ImportError:  # distributed is optional: windows then run one after another
     distributed_wait = None
 
-from . import localize
+from . import localize, pipelines
 from .blocks import coerce, type_name
 from .graph import fit_kwargs_node, gc_paused, holds_collections
 from .options import DEFAULT_PREFETCH, FitOptions, check_flag
@@ -91,8 +91,13 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
     ...
     TypeError: SGDClassifier.partial_fit() got an unexpected keyword argument 'clases';
     it takes X, y, classes, sample_weight
+
+    A ``Pipeline`` is checked step by step (see :func:`check_pipeline`).
     """
     check_incremental(estimator)
+    if pipelines.is_pipeline(estimator):
+        check_pipeline(estimator, y, fit_kwargs, sample_weight=sample_weight)
+        return
     fit_kwargs = fit_kwargs or {}
     name = type(estimator).__name__
     try:
@@ -122,8 +127,51 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
         )
 
 
+def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None):
+    """Refuse, before any work, a ``Pipeline`` that cannot learn block by block, naming the step at fault.
+
+    Every step must learn incrementally, be stateless or be skipped (see
+    :func:`dask_incr.pipelines.refused_step`); the fit keywords, routed as
+    scikit-learn routes them (``step__param``; ``classes`` to the last step),
+    must suit each step's ``partial_fit`` (see :func:`check_estimator`).
+    ``sample_weight`` goes to the last step.
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> check_pipeline(make_pipeline(PCA(), SGDClassifier()), [0, 1], {"classes": [0, 1]})
+    Traceback (most recent call last):
+    ...
+    dask_incr.fit.NotIncrementalError: pipeline step 'pca' (PCA) has no partial_fit and must be fitted, ...
+    """
+    refusal = pipelines.refused_step(pipeline)
+    if refusal is not None:
+        raise NotIncrementalError(refusal)
+    routed = pipelines.route_fit_kwargs(pipeline, fit_kwargs or {})
+    last_name = pipeline.steps[-1][0]
+    for name, step in pipeline.steps:
+        kwargs = routed.get(name, {})
+        if pipelines.is_skipped(step) or pipelines.is_stateless(step):
+            if kwargs or (name == last_name and sample_weight is not None):
+                passed = sorted(kwargs) or ["sample_weight"]
+                raise TypeError(
+                    f"pipeline step {name!r} ({type(step).__name__}) is not fitted, so it takes no fit "
+                    f"keywords; got {passed[0]!r}"
+                )
+            continue
+        try:
+            check_estimator(step, y, kwargs, sample_weight=sample_weight if name == last_name else None)
+        except (TypeError, ValueError) as error:
+            error.add_note(f"[in pipeline step {name!r} ({type(step).__name__})]")
+            raise
+
+
 def check_incremental(estimator):
     """Raise :class:`NotIncrementalError` unless ``estimator`` is an instance with ``partial_fit``.
+
+    A scikit-learn ``Pipeline`` passes here: its steps are checked by :func:`check_pipeline`.
 
     Examples
     --------
@@ -138,7 +186,7 @@ def check_incremental(estimator):
         raise NotIncrementalError(
             f"pass an estimator instance, not the class {estimator.__name__}; e.g. {estimator.__name__}()"
         )
-    if not callable(getattr(estimator, "partial_fit", None)):
+    if not callable(getattr(estimator, "partial_fit", None)) and not pipelines.is_pipeline(estimator):
         raise NotIncrementalError(
             f"{type_name(estimator)} has no partial_fit method, so it cannot learn block by block; "
             "use an estimator that supports incremental learning (e.g. SGDClassifier, MiniBatchKMeans, IncrementalPCA)"
@@ -153,13 +201,20 @@ def _tags_of(estimator):
         return None
 
 
-def read_ahead(prefetch, scheduler):
-    """The ``prefetch`` to build a fit with that is computed on ``scheduler`` (a get function).
+def read_ahead(prefetch, scheduler, *, lazy=False):
+    """The ``prefetch`` a fit is built with, for the scheduler that runs it (a get function).
 
-    On the synchronous scheduler nothing runs in parallel, so reading ahead
-    overlaps nothing and only holds more blocks: the fit is built with
-    ``prefetch=0`` there (the same model, one block in memory). Anywhere
-    else ``prefetch`` is returned as given.
+    ``"auto"`` (the default) reads one block ahead on the local threads and
+    processes schedulers, and two on a distributed cluster: there a load
+    waits on a signal of model step ``i - 1 - prefetch``, and that path (the
+    step, its signal, the load) costs three scheduler round trips against the
+    chain's one per step, so one block ahead would leave the chain waiting on
+    tiny blocks and two keep it fed. On the synchronous scheduler nothing
+    runs in parallel, so reading ahead overlaps nothing and only holds more
+    blocks: a computed fit is built with ``prefetch=0`` there whatever is
+    asked (the same model, one block in memory). A ``lazy`` fit (built now,
+    computed later, anywhere) keeps an explicit value, and ``"auto"`` is read
+    for the default scheduler but never below 1.
 
     Examples
     --------
@@ -167,8 +222,14 @@ def read_ahead(prefetch, scheduler):
     >>> from dask.threaded import get
     >>> read_ahead(2, get_sync), read_ahead(2, get), read_ahead(None, get_sync)
     (0, 2, None)
+    >>> read_ahead("auto", get), read_ahead("auto", get_sync), read_ahead("auto", get_sync, lazy=True)
+    (1, 0, 1)
     """
-    if prefetch is not None and scheduler is get_sync:
+    if isinstance(prefetch, str):  # "auto", as FitOptions checked
+        if _distributed_client(scheduler) is not None:
+            return 2
+        return 0 if scheduler is get_sync and not lazy else 1
+    if prefetch is not None and scheduler is get_sync and not lazy:
         return 0
     return prefetch
 
@@ -255,7 +316,12 @@ def _run(estimators, X, y, *, sample_weight, options, fit_kwargs, compute, many=
         check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight)
     else:
         check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight)
-    lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
+    # A pipeline's keywords are routed to its steps as scikit-learn routes them.
+    chain_kwargs = [
+        pipelines.route_fit_kwargs(estimator, fit_kwargs) if pipelines.is_pipeline(estimator) else fit_kwargs
+        for estimator in estimators
+    ]
+    lazy_inputs = holds_collections((X, y, sample_weight, chain_kwargs))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
     # The fit is a Delayed: the configured scheduler or client, else threads
@@ -265,15 +331,18 @@ def _run(estimators, X, y, *, sample_weight, options, fit_kwargs, compute, many=
         # The graph captures the estimators as they are now: later changes of
         # the caller's objects do not reach it.
         estimators = [copy.deepcopy(estimator) for estimator in estimators]
-    prefetch = read_ahead(options.prefetch, scheduler) if compute else options.prefetch
+    prefetch = read_ahead(options.prefetch, scheduler, lazy=not compute)
+    steps = [pipelines.step_function(estimator) for estimator in estimators]
     with gc_paused():
-        prepared = prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch, many=many)
+        prepared = prepare(estimators, X, y, sample_weight, options, chain_kwargs, prefetch, steps=steps, many=many)
     n_steps = len(prepared.order)
     window = options.window or DEFAULT_WINDOW
     if not compute or n_steps <= window:
         with gc_paused():
-            kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
-            graph, keys = window_graph(prepared, range(n_steps), estimators, kwargs_node=kwargs_node, extra=kwargs_deps)
+            nodes = [fit_kwargs_node(kwargs) for kwargs in prepared.fit_kwargs]
+            kwargs_nodes = [node for node, _ in nodes]
+            extra = [dep for _, deps in nodes for dep in deps]
+            graph, keys = window_graph(prepared, range(n_steps), estimators, kwargs_nodes=kwargs_nodes, extra=extra)
         result = [Delayed(key, graph, layer=prepared.name) for key in keys]
         if compute:
             result = _compute(result, scheduler, options.progress)
@@ -327,9 +396,12 @@ def _run_windows(prepared, estimators, window, scheduler, progress):
             values = dict(zip(shared, client.get(graph, shared, sync=False)))
         else:
             values = {key: DataNode(None, value) for key, value in zip(shared, scheduler(graph, shared))}
-    kwargs_node, kwargs_deps = fit_kwargs_node(prepared.fit_kwargs)
-    if kwargs_deps:
-        (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
+    kwargs_nodes = []
+    for kwargs in prepared.fit_kwargs:
+        kwargs_node, kwargs_deps = fit_kwargs_node(kwargs)
+        if kwargs_deps:
+            (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
+        kwargs_nodes.append(kwargs_node)
     n_steps, prefetch, n_chains = len(prepared.order), prepared.prefetch or 0, len(estimators)
     models, signals, running = list(estimators), {}, None
     for start in range(0, n_steps, window):
@@ -337,7 +409,7 @@ def _run_windows(prepared, estimators, window, scheduler, progress):
         tails = range(max(start, steps.stop - 1 - prefetch), steps.stop) if client is not None else range(0)
         with gc_paused():
             graph, keys = window_graph(
-                prepared, steps, models, kwargs_node=kwargs_node, values=values, signal=signals.get, tails=tails
+                prepared, steps, models, kwargs_nodes=kwargs_nodes, values=values, signal=signals.get, tails=tails
             )
         if client is None:
             models = _compute([Delayed(key, graph, layer=prepared.name) for key in keys], scheduler, progress)
@@ -454,10 +526,12 @@ def fit_blocks(
         Passes over the data; the chain has ``epochs * n_blocks`` steps.
     random_state : None, int, RandomState or Generator
         Seed of the shuffles; an int reproduces them anywhere.
-    prefetch : int or None, default 1
+    prefetch : int, None or "auto", default "auto"
         At most this many blocks are loaded ahead of the step being fitted
-        (``None``: unbounded). A fit computed on the synchronous scheduler
-        reads nothing ahead, whatever is asked.
+        (``None``: unbounded). ``"auto"`` reads one block ahead on the local
+        schedulers and two on a distributed cluster (see :func:`read_ahead`).
+        A fit computed on the synchronous scheduler reads nothing ahead,
+        whatever is asked.
     progress : bool, default False
         Show a progress bar (``dask.diagnostics.ProgressBar`` on the local
         schedulers, ``distributed.progress`` with a distributed client).

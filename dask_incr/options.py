@@ -15,8 +15,9 @@ from .orders import check_count, check_seed
 
 __all__ = ["DEFAULT_PREFETCH", "FitOptions"]
 
-#: Blocks loaded ahead of the one being fitted, unless asked otherwise.
-DEFAULT_PREFETCH = 1
+#: Blocks loaded ahead of the one being fitted, unless asked otherwise:
+#: chosen per scheduler by :func:`dask_incr.fit.read_ahead`.
+DEFAULT_PREFETCH = "auto"
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ class FitOptions:
         Passes over the data.
     random_state : None, int, RandomState or Generator
         Seed of the shuffles.
-    prefetch : int or None, default 1
-        Blocks loaded ahead of the one being fitted; ``None``: unbounded.
+    prefetch : int, None or "auto", default "auto"
+        Blocks loaded ahead of the one being fitted; ``None``: unbounded;
+        ``"auto"``: chosen for the scheduler (see :func:`dask_incr.fit.read_ahead`).
     progress : bool, default False
         Show a progress bar while computing.
     window : int or None, default None
@@ -67,7 +69,7 @@ class FitOptions:
     shuffle_rows: bool = False
     epochs: int = 1
     random_state: object = None
-    prefetch: int | None = DEFAULT_PREFETCH
+    prefetch: int | str | None = DEFAULT_PREFETCH
     progress: bool = False
     window: int | None = None
     order: tuple | None = None
@@ -76,8 +78,7 @@ class FitOptions:
         for name in ("shuffle_blocks", "shuffle_rows", "progress"):
             check_flag(getattr(self, name), name)
         object.__setattr__(self, "epochs", check_count(self.epochs, "epochs", minimum=1))
-        if self.prefetch is not None:
-            object.__setattr__(self, "prefetch", check_count(self.prefetch, "prefetch", minimum=0))
+        object.__setattr__(self, "prefetch", check_prefetch(self.prefetch))
         if self.window is not None:
             object.__setattr__(self, "window", check_count(self.window, "window", minimum=1))
         check_seed(self.random_state)
@@ -138,6 +139,25 @@ def check_flag(value, name):
     """
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
+def check_prefetch(value):
+    """``value`` as a read-ahead: an int >= 0, ``None`` (unbounded) or ``"auto"``.
+
+    Examples
+    --------
+    >>> check_prefetch("auto"), check_prefetch(None), check_prefetch(np.int64(2))
+    ('auto', None, 2)
+    >>> check_prefetch("fast")
+    Traceback (most recent call last):
+    ...
+    TypeError: prefetch must be an integer >= 0, None or 'auto', got 'fast' (str)
+    """
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return value
+    if isinstance(value, str):
+        raise TypeError(f"prefetch must be an integer >= 0, None or 'auto', got {value!r} (str)")
+    return check_count(value, "prefetch", minimum=0)
 
 
 OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(FitOptions))

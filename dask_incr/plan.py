@@ -49,7 +49,9 @@ def estimator_token(estimator):
 class Prepared:
     """A fit of one or more models resolved once: blocks, order, names and input analysis.
 
-    ``estimators`` start the chains, one chain each, named ``names``;
+    ``estimators`` start the chains, one chain each, named ``names``, whose
+    steps run ``steps`` (one function per chain) with ``fit_kwargs`` (one
+    dict per chain);
     ``name`` names the graph layer that holds them (the one chain's name
     when there is one). ``step_inputs`` hold one input tuple per step, read
     by the same step of every chain; ``graph`` is the input collections'
@@ -66,23 +68,28 @@ class Prepared:
     seed: int | None
     graph: dict
     analysis: localize.InputAnalysis
-    fit_kwargs: dict
+    fit_kwargs: tuple
     prefetch: int | None
+    steps: tuple
 
 
-def prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch, *, many=False):
+def prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch, *, steps=None, many=False):
     """Resolve the blocks, the order and the names of a fit of ``estimators``; analyse its input graph.
 
-    The blocks, order and analysis are shared by every estimator's chain;
-    ``many`` names the chains as :func:`chain_names` does for several.
-    Raises before any compute when the inputs disagree.
+    The blocks, order and analysis are shared by every estimator's chain.
+    ``fit_kwargs`` holds one dict per estimator (a pipeline's routed as
+    scikit-learn routes them); ``steps`` the function each chain's steps run
+    (default :func:`dask_incr.partial_fit_step`; see
+    :func:`dask_incr.pipelines.step_function`); ``many`` names the chains as
+    :func:`chain_names` does for several. Raises before any compute when the
+    inputs disagree.
 
     Examples
     --------
     >>> import dask.array as da
     >>> from sklearn.preprocessing import StandardScaler
     >>> from dask_incr.options import FitOptions
-    >>> fit = prepare([StandardScaler()], da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), {}, 1)
+    >>> fit = prepare([StandardScaler()], da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), [{}], 1)
     >>> fit.order, fit.name.startswith("fit-"), fit.names == (fit.name,)
     ([0, 1, 0, 1], True, True)
     """
@@ -93,36 +100,40 @@ def prepare(estimators, X, y, sample_weight, options, fit_kwargs, prefetch, *, m
     per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
     step_inputs = [per_block[i] for i in order]
     sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
-    names = chain_names(estimators, tokenize(sources, order, seeds, fit_kwargs, prefetch, partial_fit_step), many=many)
+    steps = tuple(steps) if steps is not None else (partial_fit_step,) * len(estimators)
+    fit_kwargs = tuple(fit_kwargs)
+    common = tokenize(sources, order, seeds, prefetch)
+    names = chain_names(estimators, [tokenize(common, kw, step) for kw, step in zip(fit_kwargs, steps)], many=many)
     name = names[0] if not many else "fit-many-" + tokenize(names)
     collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
     graph = input_graph(collections)
     analysis = localize.analyse(graph, step_inputs, order)
     return Prepared(
-        tuple(estimators), names, name, step_inputs, order, seeds, seed, graph, analysis, fit_kwargs, prefetch
+        tuple(estimators), names, name, step_inputs, order, seeds, seed, graph, analysis, fit_kwargs, prefetch, steps
     )
 
 
-def chain_names(estimators, common, *, many=True):
-    """One ``fit-<token>`` name per estimator; ``common`` tokenizes everything else of the fit.
+def chain_names(estimators, commons, *, many=True):
+    """One ``fit-<token>`` name per estimator; ``commons`` tokenize everything else of each chain.
 
     A single fit's name (``many=False``) depends on its estimator and
-    ``common`` only; with ``many`` each name also holds its position, so
+    its ``commons`` only; with ``many`` each name also holds its position, so
     two equal estimators still get chains of their own, and keys no single
     fit has.
 
     Examples
     --------
     >>> from sklearn.linear_model import SGDRegressor
-    >>> one = chain_names([SGDRegressor()], "data", many=False)
-    >>> two = chain_names([SGDRegressor(), SGDRegressor()], "data")
-    >>> len(set(one + two)), two == chain_names([SGDRegressor(), SGDRegressor()], "data")
+    >>> one = chain_names([SGDRegressor()], ["data"], many=False)
+    >>> two = chain_names([SGDRegressor(), SGDRegressor()], ["data", "data"])
+    >>> len(set(one + two)), two == chain_names([SGDRegressor(), SGDRegressor()], ["data", "data"])
     (3, True)
     """
     if not many:
-        return ("fit-" + tokenize(estimator_token(estimators[0]), common),)
+        return ("fit-" + tokenize(estimator_token(estimators[0]), commons[0]),)
     return tuple(
-        "fit-" + tokenize(estimator_token(estimator), common, "many", k) for k, estimator in enumerate(estimators)
+        "fit-" + tokenize(estimator_token(estimator), common, "many", k)
+        for k, (estimator, common) in enumerate(zip(estimators, commons, strict=True))
     )
 
 
@@ -155,8 +166,10 @@ def planned_order(n_blocks, options):
     return order, (row_seeds(len(order), random_state=seed) if options.shuffle_rows else None), seed
 
 
-def window_graph(prepared, steps, models, *, kwargs_node, extra=(), values=None, signal=None, tails=range(0)):
+def window_graph(prepared, steps, models, *, kwargs_nodes, extra=(), values=None, signal=None, tails=range(0)):
     """The graph of ``steps`` of a prepared fit, each chain starting from its model of ``models``.
+
+    ``kwargs_nodes`` are the fit kwargs of each chain, as task arguments.
 
     ``values`` stand for precomputed shared input keys (see
     :func:`dask_incr.localize.copies`); ``signal(i)`` is the signal of
@@ -179,12 +192,13 @@ def window_graph(prepared, steps, models, *, kwargs_node, extra=(), values=None,
         values=values,
     )
     row_seeds = prepared.row_seeds or [None] * len(prepared.order)
-    for model, name in zip(models, prepared.names, strict=True):
+    for model, name, step, kwargs_node in zip(models, prepared.names, prepared.steps, kwargs_nodes, strict=True):
         layer.update(
             chain(
                 model,
                 inputs,
                 name,
+                step=step,
                 fit_kwargs=kwargs_node,
                 blocks=prepared.order[steps.start : steps.stop],
                 row_seeds=row_seeds[steps.start : steps.stop],

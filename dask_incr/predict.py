@@ -12,24 +12,37 @@ import inspect
 
 import dask
 import dask.array as da
+import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from dask.base import tokenize
+from dask.base import get_scheduler, tokenize
+from dask.delayed import Delayed
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["BlockwiseMethods", "apply_block", "apply_partition", "check_scoring", "predict_blocks", "score_blocks"]
+from .pipelines import final_estimator
+
+__all__ = [
+    "BlockwiseMethods",
+    "apply_block",
+    "apply_partition",
+    "apply_records",
+    "check_scoring",
+    "predict_blocks",
+    "score_blocks",
+]
 
 
 def predict_blocks(estimator, method, X, meta=None):
     """``estimator.<method>`` over each block of ``X``: lazy for dask input.
 
     Returns a dask Array (row chunks of X) for a dask Array, a dask Series or
-    DataFrame for a dask DataFrame (``meta`` sets its type), and the
-    estimator's own result for in-memory data.
+    DataFrame for a dask DataFrame (``meta`` sets its type), a dask Bag of
+    one result per record for a dask Bag (e.g. texts), and the estimator's
+    own result for in-memory data.
 
     Examples
     --------
@@ -43,6 +56,8 @@ def predict_blocks(estimator, method, X, meta=None):
         return _map_array(estimator, method, X, meta)
     if isinstance(X, (dd.DataFrame, dd.Series)):
         return _map_frame(estimator, method, X, meta)
+    if isinstance(X, db.Bag):
+        return X.map_partitions(apply_records, estimator, method, token=f"{method}-{tokenize(estimator, method, X)}")
     return getattr(estimator, method)(X)
 
 
@@ -67,12 +82,12 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
     scoring = scoring if scoring is not None else _mixin_scoring(estimator)
     if scoring is None:
         if lazy:
-            X, y, kwargs = dask.compute(X, y, kwargs)
+            X, y, kwargs = dask.compute(X, y, kwargs, scheduler=get_scheduler(cls=Delayed))
         return estimator.score(X, y, **kwargs)
     scorer = get_scorer(scoring)
     if not lazy:
         return scorer(model, X, y, **kwargs)
-    y, kwargs = dask.compute(y, kwargs)
+    y, kwargs = dask.compute(y, kwargs, scheduler=get_scheduler(cls=Delayed))
     return scorer(_Computed(model), X, y, **kwargs)
 
 
@@ -111,8 +126,12 @@ def check_scoring(scoring):
 
 
 def _mixin_scoring(estimator):
-    """The metric name of scikit-learn's own ``score`` of classifiers and regressors."""
-    score = getattr(type(estimator), "score", None)
+    """The metric name of scikit-learn's own ``score`` of classifiers and regressors.
+
+    A pipeline scores as its last step does (``Pipeline.score`` transforms,
+    then calls it).
+    """
+    score = getattr(type(final_estimator(estimator)), "score", None)
     if score is ClassifierMixin.score:
         return "accuracy"
     if score is RegressorMixin.score:
@@ -134,7 +153,9 @@ class _Computed:
             return value
 
         def computed(X):
-            return dask.compute(value(X))[0]
+            # A Bag's own default, processes, would pickle the model per partition
+            # and needs a __main__ guard: compute as fits do (configured scheduler, else threads).
+            return dask.compute(value(X), scheduler=get_scheduler(cls=Delayed))[0]
 
         computed.__name__ = name  # scorers call the method again by its name
         return computed
@@ -318,6 +339,21 @@ def apply_block(block, estimator, method, tail, out_dtype):
         return np.empty((0,) + tuple(tail), dtype=out_dtype)
     # the dtype the lazy array promised (predict_meta may ask for another one)
     return np.asarray(getattr(estimator, method)(block)).astype(out_dtype, copy=False)
+
+
+def apply_records(records, estimator, method):
+    """``estimator.<method>`` of one Bag partition (a list of records): a list, one result per record.
+
+    Examples
+    --------
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> len(apply_records(["a b", "c"], HashingVectorizer(n_features=4), "transform")), apply_records([], None, "x")
+    (2, [])
+    """
+    records = list(records)
+    if not records:
+        return []
+    return list(getattr(estimator, method)(records))
 
 
 def apply_partition(part, estimator, method, template):

@@ -11,10 +11,11 @@ import copy
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils import get_tags
 
 from .orders import row_permutation
 
-__all__ = ["partial_fit_step"]
+__all__ = ["partial_fit_step", "pipeline_partial_fit_step"]
 
 
 def n_rows(data):
@@ -150,18 +151,10 @@ def partial_fit_step(
     """
     if copy_model:
         model = copy.deepcopy(model)
-    rows = n_rows(X)
-    for label, data in (("y", y), ("sample_weight", sample_weight)):
-        if data is not None and n_rows(data) != rows:
-            raise ValueError(
-                f"step {step} (block {block}): X has {rows} rows but {label} has "
-                f"{n_rows(data)}; inputs must have the same rows in every block"
-            )
-    if rows == 0:
+    block_rows = rows_of_block(X, y, sample_weight, step=step, block=block, row_seed=row_seed)
+    if block_rows is None:
         return model
-    if row_seed is not None:
-        perm = row_permutation(rows, row_seed)
-        X, y, sample_weight = (take_rows(d, perm) for d in (X, y, sample_weight))
+    X, y, sample_weight = block_rows
     kwargs = dict(fit_kwargs or {})
     if sample_weight is not None:
         kwargs["sample_weight"] = sample_weight
@@ -175,3 +168,140 @@ def partial_fit_step(
         error.add_note(f"[in partial_fit at step {step} (block {block})]")
         raise
     return model
+
+
+def rows_of_block(X, y, sample_weight, *, step, block, row_seed):
+    """The rows a step fits: ``(X, y, sample_weight)`` checked and shuffled, or ``None`` for no rows.
+
+    Examples
+    --------
+    >>> rows_of_block(np.zeros((0, 2)), None, None, step=0, block=0, row_seed=None) is None
+    True
+    >>> rows_of_block(np.arange(3), np.arange(2), None, step=4, block=1, row_seed=None)
+    Traceback (most recent call last):
+    ...
+    ValueError: step 4 (block 1): X has 3 rows but y has 2; inputs must have the same rows in every block
+    """
+    rows = n_rows(X)
+    for label, data in (("y", y), ("sample_weight", sample_weight)):
+        if data is not None and n_rows(data) != rows:
+            raise ValueError(
+                f"step {step} (block {block}): X has {rows} rows but {label} has "
+                f"{n_rows(data)}; inputs must have the same rows in every block"
+            )
+    if rows == 0:
+        return None
+    if row_seed is not None:
+        perm = row_permutation(rows, row_seed)
+        X, y, sample_weight = (take_rows(d, perm) for d in (X, y, sample_weight))
+    return X, y, sample_weight
+
+
+def is_skipped(transformer):
+    """Whether a pipeline step is ``None`` or ``"passthrough"``: nothing to fit or apply.
+
+    Examples
+    --------
+    >>> is_skipped("passthrough"), is_skipped(None), is_skipped(np.zeros(1))
+    (True, True, False)
+    """
+    return transformer is None or (isinstance(transformer, str) and transformer == "passthrough")
+
+
+def is_stateless(transformer):
+    """Whether a pipeline step learns nothing: scikit-learn's tags say it ``requires_fit=False``.
+
+    Such a step (``FunctionTransformer``, ``HashingVectorizer``, ...) is applied
+    to every block as it is and never fitted.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import FunctionTransformer, StandardScaler
+    >>> is_stateless(FunctionTransformer(np.log1p)), is_stateless(StandardScaler())
+    (True, False)
+    """
+    try:
+        return not get_tags(transformer).requires_fit
+    except (AttributeError, TypeError, ValueError):  # not a scikit-learn estimator: no tags to read
+        return False
+
+
+def pipeline_partial_fit_step(
+    model, X, y=None, sample_weight=None, *, fit_kwargs=None, step=0, block=0, row_seed=None, copy_model=False
+):
+    """One block through a scikit-learn ``Pipeline``: each step's ``partial_fit``, then its ``transform``.
+
+    The step protocol of :func:`partial_fit_step`, for a ``Pipeline`` model:
+    the block goes through the first step's ``partial_fit`` (given ``y``),
+    then its ``transform``, and so on; the last step gets ``partial_fit``
+    only. Steps that are ``None`` or ``"passthrough"`` are skipped; stateless
+    steps (see :func:`is_stateless`) are applied with ``transform`` and never
+    fitted.
+
+    Parameters
+    ----------
+    model : sklearn.pipeline.Pipeline
+        Updated in place, except when ``copy_model`` is set.
+    X, y, sample_weight : block data or None
+        ``sample_weight`` goes to the last step only.
+    fit_kwargs : dict, optional
+        Step name -> keyword arguments of that step's ``partial_fit``
+        (already routed: see :func:`dask_incr.pipelines.route_fit_kwargs`).
+    step, block, row_seed, copy_model
+        As for :func:`partial_fit_step`.
+
+    Returns
+    -------
+    Pipeline
+        The pipeline after this block. Blocks of 0 rows leave it as it is.
+
+    Raises
+    ------
+    Exception
+        What a step's ``partial_fit`` or ``transform`` raised, the same
+        object, with a note naming the pipeline step, the chain step and the block.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = np.arange(8.0).reshape(4, 2), np.arange(4.0)
+    >>> pipe = make_pipeline(StandardScaler(), SGDRegressor(random_state=0))
+    >>> fitted = pipeline_partial_fit_step(pipe, X, y, copy_model=True)
+    >>> fitted is pipe, int(fitted[0].n_samples_seen_), fitted[-1].coef_.shape
+    (False, 4, (2,))
+    """
+    if copy_model:
+        model = copy.deepcopy(model)
+    block_rows = rows_of_block(X, y, sample_weight, step=step, block=block, row_seed=row_seed)
+    if block_rows is None:
+        return model
+    X, y, sample_weight = block_rows
+    routed = fit_kwargs or {}
+    *transformers, (last_name, last) = model.steps
+    for name, transformer in transformers:
+        if is_skipped(transformer):
+            continue
+        if not is_stateless(transformer):
+            _pipeline_call(transformer.partial_fit, X, y, routed.get(name, {}), name, step, block)
+        X = _pipeline_call(transformer.transform, X, None, {}, name, step, block)
+    if is_skipped(last) or is_stateless(last):
+        return model
+    kwargs = dict(routed.get(last_name, {}))
+    if sample_weight is not None:
+        kwargs["sample_weight"] = sample_weight
+    _pipeline_call(last.partial_fit, X, y, kwargs, last_name, step, block)
+    return model
+
+
+def _pipeline_call(method, X, y, kwargs, name, step, block):
+    """``method(X[, y], **kwargs)`` of a pipeline step; an exception gets a note saying where."""
+    try:
+        return method(X, **kwargs) if y is None else method(X, y, **kwargs)
+    except Exception as error:
+        owner = type(method.__self__).__name__
+        error.add_note(
+            f"[in {owner}.{method.__name__} of pipeline step {name!r} at step {step} (block {block})]"
+        )
+        raise

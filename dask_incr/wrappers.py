@@ -24,6 +24,7 @@ from .blocks import coerce
 from .fit import _tags_of, check_incremental, run_fit
 from .options import OPTION_NAMES, FitOptions
 from .orders import resolve_seed
+from .pipelines import final_estimator
 from .predict import BlockwiseMethods, check_scoring
 
 __all__ = ["Incremental"]
@@ -88,8 +89,9 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         method on one row of zeros.
     epochs : int, default 1
         Passes over the data per ``fit`` or ``partial_fit`` call.
-    prefetch : int or None, default 1
+    prefetch : int, None or "auto", default "auto"
         Blocks loaded ahead of the one being fitted (``None``: unbounded;
+        ``"auto"``: one on the local schedulers, two on a distributed cluster;
         none on the synchronous scheduler, see :func:`dask_incr.fit.read_ahead`).
     shuffle_rows : bool, default False
         Also shuffle the rows inside each block.
@@ -144,7 +146,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         transform_meta=None,
         *,
         epochs=1,
-        prefetch=1,
+        prefetch="auto",
         shuffle_rows=False,
         meta=None,
     ):
@@ -347,12 +349,15 @@ def _with_classes(estimator, y, fit_kwargs):
 
     For dask ``y`` the labels are a lazy value, computed once inside the fit
     (so a lazy fit computes nothing); for in-memory ``y``, ``numpy.unique``.
+    A pipeline's last step is the one asked (``classes`` goes to it).
     """
+    estimator = final_estimator(estimator)
     if (
         y is None
         or "classes" in fit_kwargs
         or hasattr(estimator, "classes_")
         or getattr(_tags_of(estimator), "estimator_type", None) != "classifier"
+        or not callable(getattr(estimator, "partial_fit", None))
         or "classes" not in inspect.signature(estimator.partial_fit).parameters
         or (getattr(y, "ndim", 1) == 2 and y.shape[1] != 1)  # multi-output
     ):

@@ -29,6 +29,11 @@ master_doc = root_doc = "index"
 exclude_patterns = ["_build"]
 templates_path = []
 html_static_path = ["_static"]
+# Wide content: code blocks wider than the theme's 60em column (_static/wide.css).
+html_css_files = ["wide.css"]
+# The pages are flat (no sub-pages), so the left "Section Navigation" column
+# would stay empty: give its room to the content. The top bar lists the pages.
+html_sidebars = {"**": []}
 # The theme of the dask and scikit-learn documentation: a top bar of pages,
 # the section's pages on the left, the page's contents on the right.
 html_theme = "pydata_sphinx_theme"

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-__all__ = ["assert_same_model", "blocks_of", "manual_fit"]
+__all__ = ["assert_same_model", "blocks_of", "manual_fit", "manual_pipeline_fit"]
 
 
 def blocks_of(data, n_blocks=None):
@@ -101,6 +101,53 @@ def manual_fit(
                 model.partial_fit(Xi, **kwargs)
             else:
                 model.partial_fit(Xi, yi, **kwargs)
+    return model
+
+
+def manual_pipeline_fit(pipeline, X, y=None, sample_weight=None, *, order=None, seeds=None, step_kwargs=None):
+    """What a pipeline fit must equal: per block, each step's partial_fit then transform, by hand.
+
+    ``pipeline`` is deep-copied. Steps that are None or "passthrough" are
+    skipped; a step whose scikit-learn tags say ``requires_fit=False`` is
+    only transformed. ``step_kwargs`` maps a step name to its partial_fit
+    keywords; ``sample_weight`` (split along X's blocks) goes to the last step.
+    ``seeds``: per-step seeds of the in-block row shuffle, as for :func:`manual_fit`.
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X = da.arange(6.0, chunks=3).reshape(6, 1)
+    >>> int(manual_pipeline_fit(make_pipeline(StandardScaler()), X, order=[1, 0])[0].n_samples_seen_)
+    6
+    """
+    from sklearn.utils import get_tags
+
+    X_blocks = blocks_of(X)
+    y_blocks, w_blocks = (_blocks_like(data, X, X_blocks) for data in (y, sample_weight))
+    step_kwargs = step_kwargs or {}
+    model = copy.deepcopy(pipeline)
+    order = range(len(X_blocks)) if order is None else order
+    for step_index, block in enumerate(order):
+        Xi, yi, wi = X_blocks[block], y_blocks[block], w_blocks[block]
+        rows = _n_rows(Xi)
+        if rows == 0:
+            continue
+        if seeds is not None:
+            permutation = np.random.default_rng(seeds[step_index]).permutation(rows)
+            Xi, yi, wi = (_rows(data, permutation) for data in (Xi, yi, wi))
+        for position, (name, step) in enumerate(model.steps):
+            if step is None or (isinstance(step, str) and step == "passthrough"):
+                continue
+            last = position == len(model.steps) - 1
+            if get_tags(step).requires_fit:
+                kwargs = dict(step_kwargs.get(name, {}))
+                if last and wi is not None:
+                    kwargs["sample_weight"] = wi
+                if yi is None:
+                    step.partial_fit(Xi, **kwargs)
+                else:
+                    step.partial_fit(Xi, yi, **kwargs)
+            if not last:
+                Xi = step.transform(Xi)
     return model
 
 

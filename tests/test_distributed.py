@@ -516,6 +516,22 @@ def test_prefetch_bounds_blocks_held_on_the_cluster(client, prefetch):
     assert live_after == 0
 
 
+def test_default_read_ahead_on_the_cluster_is_two_blocks(client):
+    # Two blocks ahead keep the chain fed on a cluster (the gate path is three
+    # scheduler round trips against one per step); the bound is then three.
+    n_blocks = 12
+    X = da.zeros((n_blocks * 10, N_FEATURES), chunks=(10, N_FEATURES)).map_blocks(tracked_block, dtype=float)
+    lazy = fit_blocks(SlowScaler(delay=0.05), X, compute=False)
+    layer = lazy.dask.layers[lazy.key[0]]
+    assert sorted(k[1] for k in layer if k[0].startswith("prefetch-")) == list(range(n_blocks - 3))
+    client.run(drain_live_events)
+    model = fit_blocks(SlowScaler(delay=0.05), X)
+    peak, live_after = _peak([e for events in client.run(drain_live_events).values() for e in events])
+    assert model.n_samples_seen_ == n_blocks * 10
+    assert 2 <= peak <= 3, peak
+    assert live_after == 0
+
+
 def test_without_prefetch_blocks_pile_up_on_the_cluster(client):
     # The contrast that shows the tracker measures something.
     n_blocks = 12

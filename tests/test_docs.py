@@ -3,8 +3,8 @@
 import pathlib
 import re
 import runpy
+import textwrap
 
-import dask
 import pytest
 from dask.utils import key_split
 
@@ -23,12 +23,14 @@ def test_docs_build_without_warnings(tmp_path, capsys):
     assert status == 0, f"sphinx build failed:\n{output.out}\n{output.err}"
     assert "ERROR" not in output.err
 
-    for page in ("index", "usage", "orders", "memory", "graph", "design", "api", "facade", "distributed", "many"):
+    pages = ("index", "quickstart", "pipelines", "usage", "orders", "memory", "graph", "design", "api", "facade")
+    for page in (*pages, "distributed", "many"):
         assert (tmp_path / f"{page}.html").exists(), f"{page}.html was not built"
     api = (tmp_path / "api.html").read_text(encoding="utf-8")
     for name in ("fit_blocks", "plan_fit", "FitPlan", "Incremental", "build_chain", "block_order",
                  "row_seeds", "row_permutation", "resolve_seed", "partial_fit_step", "make_classification",
-                 "make_regression", "estimator_sizeof", "fit_blocks_many", "SuccessiveHalvingSearchCV"):
+                 "make_regression", "estimator_sizeof", "draw_chain", "pipeline_partial_fit_step",
+                 "fit_blocks_many", "SuccessiveHalvingSearchCV"):
         assert name in api, f"api.html does not document {name}"
     # numpydoc rendered the parameter sections of the docstrings
     assert "Parameters" in api and "shuffle_blocks" in api
@@ -42,8 +44,10 @@ def test_docs_build_without_warnings(tmp_path, capsys):
 
 def test_the_chain_picture_is_what_its_caption_says(monkeypatch):
     """docs/graph.rst's caption of _static/chain.png, checked against the graph docs/chain_png.py draws."""
+    import dask_incr
+
     drawn = []
-    monkeypatch.setattr(dask, "visualize", lambda lazy, **kwargs: drawn.append((lazy, kwargs)))
+    monkeypatch.setattr(dask_incr, "draw_chain", lambda lazy, **kwargs: drawn.append((lazy, kwargs)))
     runpy.run_path(str(DOCS / "chain_png.py"))
     ((lazy, kwargs),) = drawn
     assert pathlib.Path(kwargs["filename"]) == DOCS / "_static" / "chain.png"
@@ -56,21 +60,67 @@ def test_the_chain_picture_is_what_its_caption_says(monkeypatch):
     assert lazy.key == steps[-1] and key_split(name) == "fit"
     signals = {key for key in graph if key_split(key) == "prefetch"}
     loads = {key for key in graph if key_split(key) == "normal"}
-    # Nothing else is drawn: 4 fit steps, 2 normal tasks each, 2 prefetch signals.
+    # Nothing else is drawn: 4 fit steps, 2 loads each, 2 prefetch gates.
     assert set(graph) == set(steps) | loads | signals and len(loads) == 8 and len(signals) == 2
     for i, step in enumerate(steps):
         deps = graph[step].dependencies
-        # "The fit steps form the chain 0 → 1 → 2 → 3."
+        # "they form the chain block 0 → 1 → 2 → 3"
         assert deps & set(steps) == ({steps[i - 1]} if i else set())
-        # "Each is fed by two normal tasks that generate its block of X (keys
-        # (step, block, 0)) and of y (keys (step, block))."
+        assert graph[step].kwargs["block"] == i
+        # "Green boxes load a block of X or of y"
         fed = deps - set(steps)
         assert fed <= loads and sorted(key[1:] for key in fed) == [(i, i), (i, i, 0)]
         # "The blocks of steps 0 and 1 load at once; those of steps 2 and 3 wait
-        # on the prefetch signals that follow steps 0 and 1."
+        # on the prefetch gates that run once step 0 (resp. 1) is done."
         gates = {dep for key in fed for dep in graph[key].dependencies}
         if i < 2:
             assert gates == set()
         else:
             (gate,) = gates
             assert gate in signals and graph[gate].dependencies == {steps[i - 2]}
+
+
+def code_blocks(path):
+    """The Python code of a page: ```python blocks of Markdown, ``.. code-block:: python`` blocks of RST."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".md":
+        return re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+    blocks = re.findall(r"^\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", text, flags=re.M)
+    return [textwrap.dedent(block) for block in blocks]
+
+
+@pytest.mark.parametrize(
+    "page, n_blocks",
+    [("README.md", 1), ("docs/quickstart.rst", 2), ("docs/pipelines.rst", 3)],
+)
+def test_the_examples_run_as_written(page, n_blocks, capsys, monkeypatch, tmp_path):
+    """Every Python block of the README, the quick start and the pipelines page runs on its own, and prints."""
+    monkeypatch.chdir(tmp_path)  # a block that writes a file writes it here
+    blocks = code_blocks(DOCS.parent / page)
+    assert len(blocks) == n_blocks, f"{page}: {len(blocks)} Python blocks"
+    for block in blocks:
+        exec(compile(block, page, "exec"), {"__name__": "__doc_example__"})  # a fresh namespace: self-contained
+    printed = capsys.readouterr().out
+    assert "accuracy" in printed, printed
+
+
+def test_the_quickstart_prints_what_it_says_it_prints(capsys):
+    page = (DOCS / "quickstart.rst").read_text(encoding="utf-8")
+    said = re.search(r"It prints:\n\n\.\. code-block:: text\n\n((?:   .*\n)+)", page).group(1)
+    exec(compile(code_blocks(DOCS / "quickstart.rst")[0], "quickstart", "exec"), {})
+    assert capsys.readouterr().out == textwrap.dedent(said)
+
+
+def test_the_readme_keeps_its_two_commands():
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    assert 'python -m pip install -e ".[picture]" && python -m dask_incr' in readme
+    assert 'python -m pip install -e ".[test]" && python -m pytest' in readme
+
+
+def test_the_doctests_of_the_orders_page_pass():
+    import doctest
+
+    results = doctest.testfile(
+        str(DOCS / "orders.rst"), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert results.attempted > 20 and results.failed == 0

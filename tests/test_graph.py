@@ -245,6 +245,24 @@ def test_synchronous_fits_read_nothing_ahead(prefetch):
     assert signals == list(range(12 - 1 - prefetch)), "a lazy fit keeps the prefetch it was given"
 
 
+def _signal_steps(lazy):
+    layer = lazy.dask.layers[lazy.key[0]]
+    return sorted(k[1] for k in layer if k[0].startswith("prefetch-"))
+
+
+def test_default_read_ahead_is_one_block_on_local_schedulers():
+    counter = LiveBlocks()
+    X = tracked_array(counter, 12)
+    with dask.config.set(scheduler="threads", num_workers=4):
+        fit_blocks(SlowLearner(), X)
+        lazy = fit_blocks(SlowLearner(), X, compute=False)
+    assert counter.peak <= 2, f"{counter.peak} blocks alive at once"
+    assert _signal_steps(lazy) == list(range(12 - 2)), "block i waits on model step i - 2"
+    with dask.config.set(scheduler="sync"):
+        lazy_sync = fit_blocks(SlowLearner(), X, compute=False)
+    assert _signal_steps(lazy_sync) == list(range(12 - 2)), "a lazy fit may run anywhere: never below 1"
+
+
 def test_scheduler_detection_api():
     """read_ahead relies on dask.base.get_scheduler returning dask.local.get_sync on sync."""
     from dask.base import get_scheduler

@@ -288,3 +288,18 @@ def test_same_models_on_an_in_process_distributed_client_whole_and_in_windows():
     for model, a, b in zip(expected, whole, windowed):
         assert_same_model(a, model)
         assert_same_model(b, model)
+
+
+def test_pipelines_and_plain_estimators_in_one_pass_equal_their_own_fits():
+    """Each chain runs its own step function with its own routed fit keywords."""
+    from sklearn.pipeline import make_pipeline
+
+    X = da.random.default_rng(0).normal(size=(100, 3), chunks=25)
+    y = (X[:, 0] > 0).astype(int)
+    estimators = [make_pipeline(StandardScaler(), SGDClassifier(random_state=0)), SGDClassifier(random_state=1)]
+    options = dict(classes=[0, 1], epochs=2, shuffle_blocks=True, random_state=3)
+    models = fit_blocks_many(estimators, X, y, **options)
+    alone = [fit_blocks(estimator, X, y, **options) for estimator in estimators]
+    assert_same_model(models[0][0], alone[0][0])
+    assert_same_model(models[0][-1], alone[0][-1])
+    assert_same_model(models[1], alone[1])

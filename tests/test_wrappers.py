@@ -360,7 +360,7 @@ def test_params_follow_the_reference_names_and_defaults():
     assert params["shuffle_blocks"] is True and params["assume_equal_chunks"] is True
     for name in ["scoring", "random_state", "predict_meta", "predict_proba_meta", "transform_meta", "meta"]:
         assert params[name] is None
-    assert params["epochs"] == 1 and params["prefetch"] == 1 and params["shuffle_rows"] is False
+    assert params["epochs"] == 1 and params["prefetch"] == "auto" and params["shuffle_rows"] is False
     clf.set_params(estimator__alpha=0.5, epochs=3)
     assert clf.estimator.alpha == 0.5 and clf.get_params()["estimator__alpha"] == 0.5
     assert clone(clf).get_params()["estimator__alpha"] == 0.5 and clone(clf).epochs == 3
