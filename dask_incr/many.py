@@ -7,7 +7,9 @@ same order, through the one runner (:func:`dask_incr.fit.run_fits`): step
 loaded once per pass for all the models and released once every chain has
 read it, and loading ahead waits on the slowest chain. The steps of one block
 are independent tasks: they run in parallel where the scheduler has threads
-or workers, and on distributed each runs where its block is.
+or workers. On distributed the models go to the block; the scheduler may copy
+a block once to an idle worker to run its steps in parallel, never once per
+model.
 """
 
 from __future__ import annotations
