@@ -32,6 +32,7 @@ FULL = {
     "shapes": [],
     "long_fits": [],
     "scoring": [],
+    "many": [],
 }
 QUICK = {
     "memory": ["--blocks", "12", "--proc-blocks", "12", "--repeats", "1", "--fit-time", "0.05", "--curve", "6"],
@@ -44,6 +45,7 @@ QUICK = {
     "shapes": ["--quick"],
     "long_fits": ["--quick"],
     "scoring": ["--quick"],
+    "many": ["--quick"],
 }
 HEADER = """# dask_incr benchmarks
 

@@ -11,9 +11,11 @@ from . import (
 )
 from .fit import FitPlan, NotIncrementalError, fit_blocks, plan_fit
 from .graph import build_chain
+from .many import fit_blocks_many
 from .options import FitOptions
 from .orders import block_order, row_permutation, row_seeds
 from .picture import draw_chain
+from .search import SuccessiveHalvingSearchCV
 from .steps import partial_fit_step, pipeline_partial_fit_step
 from .stopping import plot_history
 from .wrappers import Incremental
@@ -23,11 +25,13 @@ __all__ = [
     "FitPlan",
     "Incremental",
     "NotIncrementalError",
+    "SuccessiveHalvingSearchCV",
     "block_order",
     "build_chain",
     "datasets",
     "draw_chain",
     "fit_blocks",
+    "fit_blocks_many",
     "partial_fit_step",
     "pipeline_partial_fit_step",
     "plan_fit",

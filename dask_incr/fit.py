@@ -11,6 +11,7 @@ and call it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ from .plan import prepare, snapshot_key, window_graph
 from .scoring import given_validation, held_out_validation
 from .stopping import EpochWatch
 
-__all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit"]
+__all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit", "run_fits"]
 
 #: Steps per graph when a fit is computed: longer fits are built and run in
 #: windows, so the client holds one window's graph and ordering stays linear.
@@ -63,9 +64,10 @@ class FitPlan:
     seed : int or None
         The seed that reproduces ``order`` and ``row_seeds``
         (``None`` when nothing is shuffled).
-    result : Delayed or estimator
+    result : Delayed or estimator, or a list of them
         The fitted model: a ``Delayed`` whose key is the last step
-        ``(fit-<token>, len(order) - 1)``, or once run, the estimator.
+        ``(fit-<token>, len(order) - 1)``, or once run, the estimator
+        (from :func:`run_fits`, one per estimator, in a list).
     history : list of dict or None
         One entry per epoch run (see :func:`dask_incr.stopping.epoch_record`)
         when the fit ran epoch by epoch.
@@ -285,6 +287,10 @@ def run_fit(
     FitPlan
         Its ``result`` is the fitted estimator, or the ``Delayed`` of it.
 
+    See Also
+    --------
+    run_fits : the same for several estimators fed by each block read once.
+
     Notes
     -----
     With ``early_stopping``, ``validation``, ``checkpoint_dir`` or
@@ -300,6 +306,74 @@ def run_fit(
     >>> plan.order, int(plan.result.n_samples_seen_)
     ([0, 1, 2, 0, 1, 2], 60)
     """
+    plan = _run(
+        [estimator],
+        X,
+        y,
+        sample_weight=sample_weight,
+        options=options,
+        fit_kwargs=fit_kwargs,
+        compute=compute,
+        validation=validation,
+        history=history,
+        keep_epochs=keep_epochs,
+    )
+    return dataclasses.replace(plan, result=plan.result[0])
+
+
+def run_fits(estimators, X, y=None, *, sample_weight=None, options=None, fit_kwargs=None, compute=True):
+    """Plan the fits of ``estimators`` on the same blocks and, with ``compute``, run them.
+
+    Every estimator gets a chain of its own; step ``i`` of every chain reads
+    the same copy of block ``i``'s input, so each block is loaded once for
+    all of them and released once all have read it. Loading ahead waits on
+    the slowest chain. Takes the arguments of :func:`run_fit`, with a
+    sequence of estimators; ``result`` is the list of fitted estimators (or
+    of their ``Delayed``), in the same order. Early stopping, validation and
+    checkpoints are for one model (:class:`dask_incr.SuccessiveHalvingSearchCV`
+    scores many).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import MinMaxScaler, StandardScaler
+    >>> plan = run_fits([StandardScaler(), MinMaxScaler()], da.ones((30, 2), chunks=10))
+    >>> [type(model).__name__ for model in plan.result], plan.order
+    (['StandardScaler', 'MinMaxScaler'], [0, 1, 2])
+    """
+    options = FitOptions() if options is None else options
+    if isinstance(options, FitOptions) and options.staged:
+        raise ValueError(
+            "early_stopping and checkpoint_dir are options of a single fit; fit the models one by one "
+            "with fit_blocks, or compare them with dask_incr.SuccessiveHalvingSearchCV"
+        )
+    return _run(
+        estimators,
+        X,
+        y,
+        sample_weight=sample_weight,
+        options=options,
+        fit_kwargs=fit_kwargs,
+        compute=compute,
+        many=True,
+    )
+
+
+def _run(
+    estimators,
+    X,
+    y,
+    *,
+    sample_weight,
+    options,
+    fit_kwargs,
+    compute,
+    many=False,
+    validation=None,
+    history=False,
+    keep_epochs=False,
+):
+    """The runner: ``many`` names every chain by its position too (keys no single fit has)."""
     options = FitOptions() if options is None else options
     if not isinstance(options, FitOptions):
         raise TypeError(f"options must be a FitOptions, got {type_name(options)}")
@@ -317,36 +391,35 @@ def run_fit(
     fit_kwargs = dict(fit_kwargs or {})
     if not dask.is_dask_collection(X):
         X = coerce(X, "X")  # what X is comes before what the estimator makes of y
-    check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
-    if pipelines.is_pipeline(estimator):
-        fit_kwargs = pipelines.route_fit_kwargs(estimator, fit_kwargs)
-    given = None if validation is None else given_validation(validation, estimator, options.scoring)
+    if many:
+        check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight)
+    else:
+        check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight)
+    # A pipeline's keywords are routed to its steps as scikit-learn routes them.
+    chain_kwargs = [
+        pipelines.route_fit_kwargs(estimator, fit_kwargs) if pipelines.is_pipeline(estimator) else fit_kwargs
+        for estimator in estimators
+    ]
+    given = None if validation is None else given_validation(validation, estimators[0], options.scoring)
     resumed = load_checkpoint(options.checkpoint_dir) if options.resume else None
     if resumed is not None and options.random_state is None:
         options = options.replace(random_state=resumed.seed)  # the order the interrupted fit drew
-    lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs, validation))
+    lazy_inputs = holds_collections((X, y, sample_weight, chain_kwargs, validation))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
     # The fit is a Delayed: the configured scheduler or client, else threads
     # (a Bag's default, processes, would pickle the model at every step).
     scheduler = get_scheduler(cls=Delayed) if lazy_inputs else get_sync
     if not compute:
-        # The graph captures the estimator as it is now: later changes of the
-        # caller's object do not reach it.
-        estimator = copy.deepcopy(estimator)
+        # The graph captures the estimators as they are now: later changes of
+        # the caller's objects do not reach it.
+        estimators = [copy.deepcopy(estimator) for estimator in estimators]
     prefetch = read_ahead(options.prefetch, scheduler, lazy=not compute)
+    steps = [pipelines.step_function(estimator) for estimator in estimators]
+    hold_out = options.early_stopping and validation is None
     with gc_paused():
-        hold_out = options.early_stopping and validation is None
         prepared = prepare(
-            estimator,
-            X,
-            y,
-            sample_weight,
-            options,
-            fit_kwargs,
-            prefetch,
-            step=pipelines.step_function(estimator),
-            hold_out=hold_out,
+            estimators, X, y, sample_weight, options, chain_kwargs, prefetch, steps=steps, many=many, hold_out=hold_out
         )
     n_steps = len(prepared.order)
     window = options.window or DEFAULT_WINDOW
@@ -354,24 +427,53 @@ def run_fit(
     if staged:
         validation = given if given is not None or not hold_out else held_out_validation(prepared, options.scoring)
         watch = EpochWatch(prepared, options, validation, _resumable(resumed, prepared, options))
-        result = _run_windows(prepared, estimator, window, scheduler, options.progress, watch)
+        result = [_run_windows(prepared, estimators, window, scheduler, options.progress, watch)]
     elif not compute or n_steps <= window:
         with gc_paused():
-            kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
+            nodes = [fit_kwargs_node(kwargs) for kwargs in prepared.fit_kwargs]
+            kwargs_nodes = [node for node, _ in nodes]
+            extra = [dep for _, deps in nodes for dep in deps]
             ends = range(prepared.epoch_steps - 1, n_steps - 1, prepared.epoch_steps) if keep_epochs else ()
             graph, keys = window_graph(
-                prepared, range(n_steps), estimator, kwargs_node=kwargs_node, extra=kwargs_deps, snapshots=ends
+                prepared, range(n_steps), estimators, kwargs_nodes=kwargs_nodes, extra=extra, snapshots=ends
             )
-        result = Delayed(keys[0], graph, layer=prepared.name)
+        result = [Delayed(key, graph, layer=prepared.name) for key in keys]
         if keep_epochs:
-            snapshots = (Delayed(snapshot_key(prepared.name, i), graph, layer=prepared.name) for i in ends)
-            epoch_models = (*snapshots, result)
+            snapshots = (Delayed(snapshot_key(prepared.names[0], i), graph, layer=prepared.name) for i in ends)
+            epoch_models = (*snapshots, result[0])
         if compute:
             result = _compute(result, scheduler, options.progress)
     else:
-        result = _run_windows(prepared, estimator, window, scheduler, options.progress)
+        result = _run_windows(prepared, estimators, window, scheduler, options.progress)
     history = None if watch is None else watch.history
-    return FitPlan(prepared.order, prepared.row_seeds, prepared.seed, result, history, epoch_models, prepared.held_out)
+    return FitPlan(
+        prepared.order, prepared.row_seeds, prepared.seed, list(result), history, epoch_models, prepared.held_out
+    )
+
+
+def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None):
+    """:func:`check_estimator` of each of ``estimators``; a list of at least one.
+
+    An error names the position of the estimator it is about.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> check_estimators([SGDRegressor(), SGDRegressor], [0.0])
+    Traceback (most recent call last):
+    ...
+    dask_incr.fit.NotIncrementalError: estimators[1]: pass an estimator instance, not the class SGDRegressor; ...
+    """
+    if not isinstance(estimators, (list, tuple)):
+        raise TypeError(f"estimators must be a list or tuple of estimators, got {type_name(estimators)}")
+    if not estimators:
+        raise ValueError("estimators is empty: pass at least one estimator")
+    for k, estimator in enumerate(estimators):
+        try:
+            check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
+        except (TypeError, ValueError) as error:
+            # dask_incr's own message, told which estimator it is about
+            raise type(error)(f"estimators[{k}]: {error}") from error
 
 
 def _resumable(checkpoint, prepared, options):
@@ -387,22 +489,23 @@ def _resumable(checkpoint, prepared, options):
     return checkpoint
 
 
-def _run_windows(prepared, estimator, window, scheduler, progress, watch=None):
-    """Run a fit ``window`` steps at a time, each graph starting from the last model.
+def _run_windows(prepared, estimators, window, scheduler, progress, watch=None):
+    """Run a fit ``window`` steps at a time, each graph starting from the last models.
 
     What every window reads — the shared (wide) input tasks and the dask
     collections in the fit kwargs — is computed once first and held as
     values. On the local schedulers each window runs when the previous one
     ends. With a distributed client the next window is submitted before the
-    previous one ends, starting from its model's future, and its first loads
+    previous one ends, starting from its models' futures, and its first loads
     wait on the previous window's last signals, so nothing stalls and at most
-    two windows are in flight.
+    two windows are in flight. Returns the list of fitted models.
 
-    With a ``watch`` (:class:`dask_incr.stopping.EpochWatch`) windows also
-    end at each epoch's end, and an epoch is scored beside the next epoch's
-    first window (on the synchronous scheduler, and after the last epoch,
-    on its own); when the watch says stop, the window begun beside the
-    scoring is dropped and the watch's result returned.
+    With a ``watch`` (:class:`dask_incr.stopping.EpochWatch`; one model only)
+    windows also end at each epoch's end, and an epoch is scored beside the
+    next epoch's first window (on the synchronous scheduler, and after the
+    last epoch, on its own); when the watch says stop, the window begun
+    beside the scoring is dropped and the watch's result returned (the
+    model, not a list).
     """
     if watch is not None and watch.done:  # a resumed fit that had finished: nothing to run
         return watch.result()
@@ -415,36 +518,39 @@ def _run_windows(prepared, estimator, window, scheduler, progress, watch=None):
             values = dict(zip(shared, client.get(graph, shared, sync=False)))
         else:
             values = {key: DataNode(None, value) for key, value in zip(shared, scheduler(graph, shared))}
-    kwargs_node, kwargs_deps = fit_kwargs_node(prepared.fit_kwargs)
-    if kwargs_deps:
-        (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
-    n_steps, prefetch = len(prepared.order), prepared.prefetch or 0
+    kwargs_nodes = []
+    for kwargs in prepared.fit_kwargs:
+        kwargs_node, kwargs_deps = fit_kwargs_node(kwargs)
+        if kwargs_deps:
+            (kwargs_node,) = dask.compute(kwargs_deps[0], scheduler=scheduler)
+        kwargs_nodes.append(kwargs_node)
+    n_steps, prefetch, n_chains = len(prepared.order), prepared.prefetch or 0, len(estimators)
     per_epoch = prepared.epoch_steps if watch is not None else None
     first = 0
-    model, signals, running, pending = estimator, {}, None, None
+    models, signals, running, pending = list(estimators), {}, None, None
     if watch is not None:
         first = (watch.first_epoch - 1) * per_epoch
-        model = watch.last if watch.last is not None else estimator
+        models = [watch.last if watch.last is not None else estimators[0]]
     for steps in _windows(first, n_steps, window, per_epoch):
         tails = range(max(steps.start, steps.stop - 1 - prefetch), steps.stop) if client is not None else range(0)
         with gc_paused():
             graph, keys = window_graph(
-                prepared, steps, model, kwargs_node=kwargs_node, values=values, signal=signals.get, tails=tails
+                prepared, steps, models, kwargs_nodes=kwargs_nodes, values=values, signal=signals.get, tails=tails
             )
         beside = watch.score_job(*pending, values) if pending is not None else None
         if client is None:
-            jobs = [Delayed(keys[0], graph, layer=prepared.name)] + ([beside] if beside is not None else [])
-            computed = _compute(jobs, scheduler, progress)
-            if pending is not None and watch.judge(*pending, computed[1] if beside is not None else None):
+            jobs = [Delayed(key, graph, layer=prepared.name) for key in keys[:n_chains]]
+            computed = _compute(jobs + ([beside] if beside is not None else []), scheduler, progress)
+            if pending is not None and watch.judge(*pending, computed[n_chains] if beside is not None else None):
                 return watch.result()
-            model, pending = computed[0], None
+            models, pending = computed[:n_chains], None
         else:
             futures = client.compute([Delayed(key, graph, layer=prepared.name) for key in keys])
             scored = client.compute(beside) if beside is not None else None
             if progress:
                 from distributed import progress as distributed_progress
 
-                distributed_progress(futures[0])
+                distributed_progress(futures[:n_chains])
             if pending is not None:
                 if scored is None:
                     distributed_wait(pending[1])
@@ -454,22 +560,22 @@ def _run_windows(prepared, estimator, window, scheduler, progress, watch=None):
                 pending = None
             if running is not None:
                 distributed_wait(running)
-            running = model = futures[0]
-            signals = dict(zip(tails, futures[1:]))
+            running = models = futures[:n_chains]
+            signals = dict(zip(tails, futures[n_chains:]))
         if per_epoch is not None and steps.stop % per_epoch == 0:
-            pending = (steps.stop // per_epoch, model)
+            pending = (steps.stop // per_epoch, models[0])
             watch.ended(*pending)
             if scheduler is get_sync or steps.stop == n_steps:  # nothing to score beside
                 beside = watch.score_job(*pending, values)
                 if beside is None and client is not None:
-                    distributed_wait(model)
+                    distributed_wait(models[0])
                 score = None if beside is None else _compute([beside], scheduler, False)[0]
                 if watch.judge(*pending, score):
                     return watch.result()
                 pending = None
     if watch is not None:
         return watch.result()
-    return model if client is None else model.result()
+    return models if client is None else client.gather(models)
 
 
 def _windows(first, n_steps, window, per_epoch):
@@ -498,25 +604,22 @@ def _distributed_client(scheduler):
     return client if type(client).__name__ == "Client" else None
 
 
-def _compute(result, scheduler, progress):
-    """Compute a ``Delayed``, or a list of them in one graph (a list of values)."""
+def _compute(results, scheduler, progress):
+    """The values of the ``Delayed`` in ``results``, computed together on ``scheduler`` (a list)."""
     client = _distributed_client(scheduler)
     if client is not None:
-        future = client.compute(result)
+        futures = client.compute(results)
         if progress:
             from distributed import progress as distributed_progress
 
-            distributed_progress(future)
-        return client.gather(future)
-    jobs = result if isinstance(result, list) else [result]
+            distributed_progress(futures)
+        return client.gather(futures)
     if not progress:
-        computed = dask.compute(*jobs, scheduler=scheduler)
-    else:
-        from dask.diagnostics import ProgressBar
+        return list(dask.compute(*results, scheduler=scheduler))
+    from dask.diagnostics import ProgressBar
 
-        with ProgressBar():
-            computed = dask.compute(*jobs, scheduler=scheduler)
-    return list(computed) if isinstance(result, list) else computed[0]
+    with ProgressBar():
+        return list(dask.compute(*results, scheduler=scheduler))
 
 
 def plan_fit(

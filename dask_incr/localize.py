@@ -42,7 +42,7 @@ from dask.task_spec import Alias, DataNode, GraphNode, Task, TaskRef
 
 from .steps import gated, model_done
 
-__all__ = ["FEW", "MAX_NESTING", "InputAnalysis", "analyse", "copies", "needed", "signal_key"]
+__all__ = ["FEW", "MAX_NESTING", "InputAnalysis", "analyse", "copies", "needed", "signal_key", "signal_task"]
 
 #: A task needed by at most this many blocks is never treated as wide.
 FEW = 4
@@ -310,8 +310,10 @@ def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None, 
         The steps to build; a run never reaches before ``steps.start``.
     token : str
         Makes the new keys unique to this fit.
-    name : str
-        Name of the chain: model step ``i`` is ``(name, i)``.
+    name : str or tuple of str
+        Name of the chain: model step ``i`` is ``(name, i)``; with several
+        chains reading the same copies, their names (a signal then waits
+        on step ``i`` of every chain).
     prefetch : int or None
         Copies of run ``r`` wait on model step ``r - 1 - prefetch``; ``None``
         leaves them ungated.
@@ -346,7 +348,7 @@ def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None, 
             return signal(wait_for) if signal is not None else None
         key = signal_key(token, wait_for)
         if key not in layer:
-            layer[key] = Task(key, model_done, TaskRef((name, wait_for)))
+            layer[key] = signal_task(key, name, wait_for)
         return TaskRef(key)
 
     localized = []
@@ -385,6 +387,18 @@ def _substituted(node, subs):
     if isinstance(node, TaskRef) and isinstance(subs.get(node.key), (GraphNode, TaskRef)):
         return subs[node.key]  # data in memory rides inside the step task
     return node.substitute(subs)
+
+
+def signal_task(key, names, step):
+    """The signal task ``key``: done once model step ``step`` of every chain in ``names`` (or of chain ``names``) is.
+
+    Examples
+    --------
+    >>> sorted(signal_task(("prefetch-t", 3), ("fit-a", "fit-b"), 3).dependencies)
+    [('fit-a', 3), ('fit-b', 3)]
+    """
+    names = (names,) if isinstance(names, str) else names
+    return Task(key, model_done, *(TaskRef((name, step)) for name in names))
 
 
 def signal_key(token, step):

@@ -68,6 +68,11 @@ class FitOptions:
         after each epoch.
     resume : bool, default False
         Continue from the checkpoint in ``checkpoint_dir`` if there is one.
+    order : sequence of int or None, default None
+        The block of every step, given explicitly (a block may appear any
+        number of times, or not at all); ``None`` plans it from
+        ``shuffle_blocks`` and ``epochs``, which must keep their defaults
+        when ``order`` is given.
 
     Raises
     ------
@@ -101,6 +106,7 @@ class FitOptions:
     restore_best: bool = True
     checkpoint_dir: object = None
     resume: bool = False
+    order: tuple | None = None
 
     def __post_init__(self):
         for name in ("shuffle_blocks", "shuffle_rows", "progress", "early_stopping", "restore_best", "resume"):
@@ -128,6 +134,13 @@ class FitOptions:
         if self.window is not None:
             object.__setattr__(self, "window", check_count(self.window, "window", minimum=1))
         check_seed(self.random_state)
+        if self.order is not None:
+            object.__setattr__(self, "order", check_order(self.order))
+            if self.shuffle_blocks or self.epochs != 1:
+                raise ValueError(
+                    "order gives the block of every step: leave shuffle_blocks=False and epochs=1 "
+                    f"(got shuffle_blocks={self.shuffle_blocks}, epochs={self.epochs})"
+                )
 
     @property
     def staged(self):
@@ -148,6 +161,26 @@ class FitOptions:
         0
         """
         return dataclasses.replace(self, **changes)
+
+
+def check_order(order):
+    """An explicit block order as a tuple of ints >= 0; at least one step.
+
+    Examples
+    --------
+    >>> check_order([2, 0, 2])
+    (2, 0, 2)
+    >>> check_order([0, -1])
+    Traceback (most recent call last):
+    ...
+    ValueError: order[1] must be >= 0, got -1
+    """
+    if isinstance(order, (str, bytes)) or not hasattr(order, "__iter__"):
+        raise TypeError(f"order must be a sequence of block indices, got {order!r} ({type(order).__name__})")
+    order = tuple(check_count(block, f"order[{i}]", minimum=0) for i, block in enumerate(order))
+    if not order:
+        raise ValueError("order must hold at least one block index, got an empty sequence")
+    return order
 
 
 def check_flag(value, name):

@@ -205,7 +205,7 @@ def held_out_validation(prepared, scoring):
     >>> from dask_incr.options import FitOptions
     >>> from dask_incr.plan import prepare
     >>> X, y = da.ones((40, 2), chunks=10), da.ones(40, chunks=10)
-    >>> fit = prepare(SGDRegressor(), X, y, None, FitOptions(random_state=0), {}, 1, hold_out=True)
+    >>> fit = prepare([SGDRegressor()], X, y, None, FitOptions(random_state=0), [{}], 1, hold_out=True)
     >>> validation = held_out_validation(fit, None)
     >>> validation.blocks == fit.held_out, len(validation.inputs)
     (True, 1)
@@ -213,7 +213,7 @@ def held_out_validation(prepared, scoring):
     blocks = tuple(prepared.held_out)
     inputs = [prepared.block_inputs[i] for i in blocks]
     rows = tuple(prepared.block_rows[i] for i in blocks)
-    return _validation(prepared.estimator, inputs, blocks, rows, prepared.graph, scoring, prepared.identity)
+    return _validation(prepared.estimators[0], inputs, blocks, rows, prepared.graph, scoring, prepared.identity)
 
 
 def given_validation(validation, estimator, scoring):

@@ -76,16 +76,18 @@ def concat_parts(parts, grid):
     return np.block(nested)
 
 
-def model_done(model):
-    """Signal that a model step has finished, without carrying the model.
+def model_done(*models):
+    """Signal that model steps have finished, without carrying the models.
 
     Loading of a later block waits on this tiny task (see ``prefetch``), so
-    the model itself is never shipped to, or pickled for, a loading task.
+    a model itself is never shipped to, or pickled for, a loading task. With
+    several chains fed by the same blocks it takes the step of each, so
+    loading ahead waits on the slowest.
 
     Examples
     --------
-    >>> model_done("any model") is None
-    True
+    >>> model_done("any model") is None, model_done("one", "another") is None
+    (True, True)
     """
     return None
 

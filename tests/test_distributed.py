@@ -310,6 +310,31 @@ def test_small_model_moves_to_the_data(client):
     assert_same_model(model, expected_model(SGDRegressor(random_state=0), X, y))
 
 
+def test_many_models_go_to_the_blocks_and_a_block_moves_at_most_once(client):
+    """fit_blocks_many over persisted blocks: models travel; a block is never sent to K places.
+
+    The scheduler may copy a block once to the other worker, to run the K
+    steps of that block in parallel rather than one after another.
+    """
+    X, _, y = make_data(seed=6, n_blocks=10, rows=400)
+    X, y = client.persist([X, y])
+    wait([X, y])
+    assert len({ws for ws in client.who_has(X).values()}) == 2, "X should be spread over both workers"
+    estimators = [SGDRegressor(alpha=alpha, random_state=0) for alpha in (1e-4, 1e-2, 1.0, 10.0)]
+    client.run(clear_transfers)
+    lazy = dask_incr.fit_blocks_many(estimators, X, y, compute=False)
+    models = client.gather(client.compute(lazy))
+    names = {d.key[0] for d in lazy}
+    moved = [key for received in client.run(transfers).values() for key, _ in received]
+    prefixes = [key[0] if isinstance(key, tuple) else key for key in moved]
+    blocks_moved = [key for key, prefix in zip(moved, prefixes) if prefix in (X.name, y.name)]
+    assert len(blocks_moved) == len(set(blocks_moved)), "a block was sent twice (to K places)"
+    assert {prefix for prefix in prefixes} <= names | {X.name, y.name}, "only models and blocks move"
+    assert any(prefix in names for prefix in prefixes), "no model moved: all blocks on one worker?"
+    for estimator, model in zip(estimators, models):
+        assert_same_model(model, expected_model(estimator, X, y))
+
+
 def test_large_model_stays_and_blocks_move(client):
     # With an honest sizeof (dask_incr.sizeof), a model far larger than a
     # block stays put and the blocks come to it.

@@ -24,12 +24,13 @@ def test_docs_build_without_warnings(tmp_path, capsys):
     assert "ERROR" not in output.err
 
     pages = ("index", "quickstart", "pipelines", "usage", "orders", "memory", "graph", "design", "api", "facade")
-    for page in (*pages, "distributed"):
+    for page in (*pages, "distributed", "many"):
         assert (tmp_path / f"{page}.html").exists(), f"{page}.html was not built"
     api = (tmp_path / "api.html").read_text(encoding="utf-8")
     for name in ("fit_blocks", "plan_fit", "FitPlan", "Incremental", "build_chain", "block_order",
                  "row_seeds", "row_permutation", "resolve_seed", "partial_fit_step", "make_classification",
-                 "make_regression", "estimator_sizeof", "draw_chain", "pipeline_partial_fit_step"):
+                 "make_regression", "estimator_sizeof", "draw_chain", "pipeline_partial_fit_step",
+                 "fit_blocks_many", "SuccessiveHalvingSearchCV"):
         assert name in api, f"api.html does not document {name}"
     # numpydoc rendered the parameter sections of the docstrings
     assert "Parameters" in api and "shuffle_blocks" in api

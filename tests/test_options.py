@@ -30,6 +30,13 @@ from dask_incr import FitOptions
         ({"restore_best": "yes"}, TypeError, "restore_best must be True or False"),
         ({"checkpoint_dir": b"dir"}, TypeError, r"checkpoint_dir must be None, a str or an os.PathLike, got b'dir' \(bytes\)"),
         ({"resume": True}, ValueError, "resume=True needs checkpoint_dir"),
+        ({"order": []}, ValueError, "order must hold at least one block index"),
+        ({"order": [0, -1]}, ValueError, r"order\[1\] must be >= 0, got -1"),
+        ({"order": [0, 1.0]}, TypeError, r"order\[1\] must be an integer, got 1.0 \(float\)"),
+        ({"order": "01"}, TypeError, "order must be a sequence of block indices, got '01' \\(str\\)"),
+        ({"order": 3}, TypeError, "order must be a sequence of block indices, got 3 \\(int\\)"),
+        ({"order": [0], "epochs": 2}, ValueError, "order gives the block of every step: leave shuffle_blocks=False"),
+        ({"order": [0], "shuffle_blocks": True}, ValueError, "order gives the block of every step"),
     ],
 )
 def test_bad_options_are_refused_when_made(changes, error, message):
@@ -37,6 +44,11 @@ def test_bad_options_are_refused_when_made(changes, error, message):
         FitOptions(**changes)
     with pytest.raises(error, match=message):
         FitOptions().replace(**changes)
+
+
+def test_an_explicit_order_is_kept_as_a_tuple_of_ints():
+    assert FitOptions(order=np.array([2, 0, 2])).order == (2, 0, 2)
+    assert all(type(block) is int for block in FitOptions(order=np.array([2, 0])).order)
 
 
 def test_options_are_frozen_and_normalised():
