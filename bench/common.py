@@ -38,6 +38,8 @@ __all__ = [
     "block_tracker_reset",
     "block_tracker_peak",
     "block_tracker_made",
+    "block_events_drain",
+    "peak_of_events",
     "limit_malloc_caching",
     "RSSSampler",
     "median",
@@ -97,12 +99,35 @@ _tracker_lock = threading.Lock()
 _alive = 0
 _peak = 0
 _made = 0
+_events = []  # (time.monotonic(), +1 made / -1 freed): comparable across processes on one machine
 
 
 def _block_freed():
     global _alive
     with _tracker_lock:
         _alive -= 1
+        _events.append((time.monotonic(), -1))
+
+
+def block_events_drain():
+    """The (time, +1 / -1) events of tracked blocks made and freed since the last drain."""
+    with _tracker_lock:
+        events = list(_events)
+        _events.clear()
+        return events
+
+
+def peak_of_events(events):
+    """The largest number of blocks alive at once in (time, change) events, maybe from several processes.
+
+    >>> peak_of_events([(0.0, 1), (2.0, -1), (1.0, 1), (3.0, -1)])
+    2
+    """
+    live = peak = 0
+    for _, change in sorted(events):
+        live += change
+        peak = max(peak, live)
+    return peak
 
 
 def block_tracker_reset():
@@ -144,6 +169,7 @@ def make_block(rows, cols, seed, load_time=0.0, kind="fill", track=False):
             _alive += 1
             _made += 1
             _peak = max(_peak, _alive)
+            _events.append((time.monotonic(), 1))
         weakref.finalize(block, _block_freed)
     left = load_time - (time.perf_counter() - start)
     if left > 0:

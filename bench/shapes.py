@@ -16,7 +16,7 @@ on a LocalCluster (2 worker processes × 2 threads); dask_incr at its default
 read-ahead and dask-ml's ``Incremental`` (3 epochs = 3 ``partial_fit`` calls).
 Columns: the chunks one block needs (``per block``), the bound
 ``(k + 1) × per block``, the peak of source chunks alive (on the cluster the
-sum of each worker's peak: an upper bound), chunks read ÷ chunks per pass
+merged from every worker's timestamped events), chunks read ÷ chunks per pass
 (1 = each read once per epoch), peak RSS above baseline.
 
     python bench/shapes.py [--quick] [--repeats 3]
@@ -35,12 +35,13 @@ from common import (
     MB,
     RSSSampler,
     SleepyEstimator,
+    block_events_drain,
     block_tracker_made,
-    block_tracker_peak,
     block_tracker_reset,
     make_block,
     md_table,
     median,
+    peak_of_events,
 )
 
 from dask_incr import fit_blocks
@@ -134,11 +135,12 @@ FIT_TIME = 0.01
 
 
 def _reset(dask_worker=None):
+    block_events_drain()
     return block_tracker_reset()
 
 
 def _counts(dask_worker=None):
-    return block_tracker_peak(), block_tracker_made()
+    return block_events_drain(), block_tracker_made()
 
 
 def measure(fit, build, shuffle, epochs, client):
@@ -147,14 +149,16 @@ def measure(fit, build, shuffle, epochs, client):
         block_tracker_reset()
         with RSSSampler() as rss:
             fit(X, y, shuffle, epochs)
-        peak, made = _counts()
+        events, made = _counts()
+        peak = peak_of_events(events)
     else:
         client.run(_reset)
         pids = list(client.run(os.getpid).values())
         with RSSSampler(pids) as rss:
             fit(X, y, shuffle, epochs)
         counts = client.run(_counts).values()
-        peak, made = sum(c[0] for c in counts), sum(c[1] for c in counts)
+        peak = peak_of_events([event for c in counts for event in c[0]])
+        made = sum(c[1] for c in counts)
     return peak, made, rss.peak_above_baseline / MB
 
 
@@ -214,9 +218,10 @@ def main(argv=None):
         f"### Input graphs users build: live source chunks and reads ({N_SOURCES} source chunks of "
         f"{args.rows} × {args.cols}, {chunk_mb:.1f} MB; fit {args.fit_time * 1e3:.0f} ms per block)\n\n"
         f"dask_incr at its default read-ahead (k = 1 on threads, 2 on the cluster); peak live chunks is the "
-        f"largest of {args.repeats} runs, reads and RSS their medians. On the cluster the peak is the sum of "
-        "each worker's own peak (an upper bound of the cluster's). 'reads / chunk / epoch' counts every "
-        "source chunk made (a reduction's pass before the chain included).\n\n"
+        f"largest of {args.repeats} runs, reads and RSS their medians. On the cluster the peak is read from "
+        "every worker's timestamped make / free events, merged. The pass a reduction needs before the chain "
+        "is dask's own compute of it (one chunk per thread), not bounded by `prefetch`. "
+        "'reads / chunk / epoch' counts every source chunk made (a reduction's pass before the chain included).\n\n"
         + md_table(headers, rows_out)
     )
 
