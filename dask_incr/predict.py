@@ -15,6 +15,7 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from dask.base import tokenize
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
@@ -27,9 +28,12 @@ __all__ = ["BlockwiseMethods", "apply_block", "apply_partition", "check_scoring"
 def predict_blocks(estimator, method, X, meta=None):
     """``estimator.<method>`` over each block of ``X``: lazy for dask input.
 
-    Returns a dask Array (row chunks of X) for a dask Array, a dask Series or
-    DataFrame for a dask DataFrame (``meta`` sets its type), and the
-    estimator's own result for in-memory data.
+    Returns a dask Array (row chunks of X) for a dask Array; for a dask
+    DataFrame or Series, a collection of the type the method returns on one
+    partition — a dask Array (one chunk per partition, sizes unknown) for
+    numpy output, as dask-ml's wrappers return, a dask Series or DataFrame for
+    pandas output — or of ``meta``'s type when given; for in-memory data, the
+    estimator's own result.
 
     Examples
     --------
@@ -168,9 +172,10 @@ class BlockwiseMethods:
     def predict(self, X):
         """Predict for each block of ``X``.
 
-        Returns a dask Array (row chunks of X) for a dask Array, a dask Series
-        or DataFrame for a dask DataFrame (``predict_meta`` sets its type),
-        and the estimator's own result for in-memory data.
+        Returns a dask Array (row chunks of X) for a dask Array; for a dask
+        DataFrame, a dask Array with one chunk per partition, as dask-ml's
+        ``Incremental`` does (a pandas ``predict_meta`` gives a dask Series or
+        DataFrame instead); for in-memory data, the estimator's own result.
 
         Examples
         --------
@@ -316,15 +321,27 @@ def apply_block(block, estimator, method, tail, out_dtype):
     """
     if block.shape[0] == 0:
         return np.empty((0,) + tuple(tail), dtype=out_dtype)
+    out = _as_promised(getattr(estimator, method)(block), estimator, method, 1 + len(tail))
     # the dtype the lazy array promised (predict_meta may ask for another one)
-    return np.asarray(getattr(estimator, method)(block)).astype(out_dtype, copy=False)
+    return out.astype(out_dtype, copy=False)
+
+
+def _as_promised(out, estimator, method, ndim):
+    """``out`` as an array, refused when its dimensions differ from the lazy output's (a meta of the wrong shape)."""
+    out = np.asarray(out)
+    if out.ndim != ndim:
+        raise ValueError(
+            f"{type(estimator).__name__}.{method} returned a {out.ndim}-D block but its meta promised {ndim}-D; "
+            f"give a meta with the output's dimensions, e.g. np.empty({(0,) + out.shape[1:]}, dtype={out.dtype.name!r})"
+        )
+    return out
 
 
 def apply_partition(part, estimator, method, template):
     """``estimator.<method>(part)`` for one partition, shaped like ``template``.
 
-    A pandas ``template`` gives a Series or DataFrame indexed like ``part``;
-    an empty partition gives an empty one.
+    A pandas ``template`` gives a Series or DataFrame indexed like ``part``,
+    a numpy one an array of its dtype; an empty partition gives an empty one.
 
     Examples
     --------
@@ -343,6 +360,8 @@ def apply_partition(part, estimator, method, template):
         return pd.Series(np.asarray(out), index=part.index, name=template.name).astype(template.dtype)
     if isinstance(template, pd.DataFrame):
         return pd.DataFrame(np.asarray(out), index=part.index, columns=template.columns).astype(template.dtypes)
+    if isinstance(template, np.ndarray):  # the dimensions and dtype the lazy array promised
+        return _as_promised(out, estimator, method, template.ndim).astype(template.dtype, copy=False)
     return out
 
 
@@ -384,34 +403,23 @@ def _map_array(estimator, method, X, meta):
     )
 
 
-def _frame_meta(estimator, method, X):
-    """An empty pandas Series or DataFrame of the method's output on X's partitions."""
-    sample = X._meta_nonempty.iloc[:1]
-    out = getattr(estimator, method)(sample)
+def _frame_output(estimator, method, X):
+    """An empty output of the method on X's partitions, of the type the method returns.
+
+    The method is called on one row of X's sample partition. numpy output
+    gives an empty array, so the map is a dask Array (what dask-ml's wrappers
+    return); pandas output (``set_output(transform="pandas")``) an empty
+    Series or DataFrame; sparse output an empty matrix of its format.
+    """
+    out = getattr(estimator, method)(X._meta_nonempty.iloc[:1])
+    if isinstance(out, (pd.Series, pd.DataFrame)) or sparse.issparse(out):
+        return out[:0]
     values = np.asarray(out)
-    index = X._meta.index
-    if values.ndim == 1:
-        return pd.Series(values[:0], index=index, name=None)
-    columns = getattr(out, "columns", None)
-    if columns is None:
-        columns = _column_names(estimator, method, values.shape[1])
-    return pd.DataFrame(values[:0], index=index, columns=columns)
-
-
-def _column_names(estimator, method, width):
-    names = None
-    if method == "transform" and hasattr(estimator, "get_feature_names_out"):
-        try:
-            names = list(estimator.get_feature_names_out())
-        except (AttributeError, ValueError, TypeError):
-            names = None
-    elif hasattr(estimator, "classes_"):
-        names = list(np.asarray(estimator.classes_))
-    return names if names is not None and len(names) == width else list(range(width))
+    return np.empty((0,) + values.shape[1:], dtype=values.dtype)
 
 
 def _map_frame(estimator, method, X, meta):
-    template = meta if meta is not None else _frame_meta(estimator, method, X)
+    template = meta if meta is not None else _frame_output(estimator, method, X)
     return X.map_partitions(
         apply_partition,
         estimator,

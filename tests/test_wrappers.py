@@ -243,18 +243,52 @@ def test_methods_on_dataframes_with_empty_partitions():
     clf = Incremental(SGDClassifier(loss="log_loss", random_state=0)).fit(ddf, dd.from_pandas(target, npartitions=4))
     gappy = ddf.map_partitions(lambda part: part[part.index >= 30], meta=ddf._meta)  # two empty partitions
     predicted = clf.predict(gappy)
-    assert isinstance(predicted, dd.Series)
-    assert_array_equal(predicted.compute().to_numpy(), clf.estimator_.predict(frame.iloc[30:]))
-    assert_array_equal(predicted.compute().index, frame.index[30:])
+    assert isinstance(predicted, da.Array) and predicted.numblocks == (4,)
+    assert_array_equal(predicted.compute(), clf.estimator_.predict(frame.iloc[30:]))
     proba = clf.predict_proba(gappy)
-    assert isinstance(proba, dd.DataFrame) and list(proba.columns) == [0, 1]
+    assert isinstance(proba, da.Array) and proba.shape[1] == 2
     assert proba.compute().shape == (30, 2)
     assert clf.predict(ddf[ddf.a > 100]).compute().shape == (0,)
 
     scaler = Incremental(StandardScaler()).fit(ddf)
     scaled = scaler.transform(gappy)
-    assert list(scaled.columns) == list("abc")
-    assert_array_equal(scaled.compute().to_numpy(), scaler.estimator_.transform(frame.iloc[30:]))
+    assert isinstance(scaled, da.Array) and scaled.shape[1] == 3
+    assert_array_equal(scaled.compute(), scaler.estimator_.transform(frame.iloc[30:]))
+
+
+def test_dataframe_outputs_are_dask_arrays_as_in_dask_ml_unless_pandas_is_asked_for():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"], index=range(100, 140))
+    ddf = dd.from_pandas(frame, npartitions=2)
+    target = dd.from_pandas((frame.a > 0).astype(int), npartitions=2)
+    metas = {
+        "predict_meta": pd.Series([], dtype="int64", name="label"),
+        "predict_proba_meta": pd.DataFrame({"no": [], "yes": []}),
+    }
+    clf = Incremental(SGDClassifier(loss="log_loss", random_state=0), random_state=0, **metas).fit(ddf, target)
+    predicted, proba = clf.predict(ddf), clf.predict_proba(ddf)
+    assert isinstance(predicted, dd.Series) and predicted.name == "label"
+    assert isinstance(proba, dd.DataFrame) and list(proba.columns) == ["no", "yes"]
+    assert_array_equal(predicted.compute().index, frame.index)
+    assert_array_equal(proba.compute().to_numpy(), clf.estimator_.predict_proba(frame))
+    plain = Incremental(SGDClassifier(loss="log_loss", random_state=0), random_state=0).fit(ddf, target)
+    assert_array_equal(plain.predict(ddf).compute(), predicted.compute().to_numpy())
+    as_frames = Incremental(StandardScaler().set_output(transform="pandas")).fit(ddf)
+    scaled = as_frames.transform(ddf)  # the estimator returns pandas: a dask DataFrame, as dask-ml infers
+    assert isinstance(scaled, dd.DataFrame) and list(scaled.columns) == ["a", "b"]
+    assert_array_equal(scaled.compute().index, frame.index)
+    scaler = Incremental(StandardScaler(), transform_meta=np.empty((0, 2), dtype=np.float32)).fit(ddf)
+    narrow = scaler.transform(ddf)
+    assert isinstance(narrow, da.Array) and narrow.dtype == np.float32 and narrow.compute().dtype == np.float32
+
+
+@pytest.mark.parametrize("as_frame", [False, True], ids=["array", "dataframe"])
+def test_a_meta_of_the_wrong_dimensions_is_named_when_blocks_disagree(as_frame):
+    X = da.ones((20, 2), chunks=10)
+    scaler = Incremental(StandardScaler(), transform_meta=np.array([], dtype=np.float32)).fit(X)
+    data = dd.from_dask_array(X) if as_frame else X
+    with pytest.raises(ValueError, match=r"StandardScaler.transform returned a 2-D block but its meta promised 1-D"):
+        scaler.transform(data).compute()
 
 
 def test_meta_sets_the_output_type():
