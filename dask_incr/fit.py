@@ -27,24 +27,17 @@ except ImportError:  # distributed is optional: windows then run one after anoth
     distributed_wait = None
 
 from . import localize
-from .blocks import coerce, type_name
+from .blocks import check_input
 from .graph import fit_kwargs_node, gc_paused, holds_collections
 from .options import DEFAULT_PREFETCH, FitOptions, check_flag
 from .plan import prepare, window_graph
+from .steps import NotIncrementalError, check_incremental, type_name
 
-__all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit"]
+__all__ = ["DEFAULT_WINDOW", "FitPlan", "NotIncrementalError", "fit_blocks", "plan_fit", "run_fit"]
 
 #: Steps per graph when a fit is computed: longer fits are built and run in
 #: windows, so the client holds one window's graph and ordering stays linear.
 DEFAULT_WINDOW = 10_000
-
-
-class NotIncrementalError(TypeError, ValueError):
-    """The estimator cannot learn block by block (no ``partial_fit``).
-
-    Both a ``TypeError`` (a wrong kind of object) and a ``ValueError`` (what
-    dask-ml raises), so either ``except`` clause catches it.
-    """
 
 
 @dataclass(frozen=True)
@@ -71,14 +64,15 @@ class FitPlan:
     result: object
 
 
-def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
+def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X=None):
     """Refuse, before any work, what the estimator's ``partial_fit`` cannot take.
 
     Checks that ``estimator`` is an instance with ``partial_fit`` (see
     :func:`check_incremental`), that every
     fit keyword is a parameter of it, that a supervised estimator gets ``y``
     and that an unfitted classifier whose ``partial_fit`` takes ``classes``
-    is given them.
+    is given them. With ``X``, its number of dimensions must be one the
+    estimator's tags accept (2-D for most; 1-D for text vectorizers).
 
     Examples
     --------
@@ -105,6 +99,7 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
             f"{name}.partial_fit() got an unexpected keyword argument {unknown[0]!r}; "
             f"it takes {', '.join(parameters)}"
         )
+    check_dimensions(estimator, X)
     tags = _tags_of(estimator)
     if y is None and tags is not None and tags.target_tags.required:
         raise ValueError(f"{name} requires y to be passed, but the target y is None")
@@ -120,27 +115,30 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
         )
 
 
-def check_incremental(estimator):
-    """Raise :class:`NotIncrementalError` unless ``estimator`` is an instance with ``partial_fit``.
+def check_dimensions(estimator, X):
+    """Refuse an ``X`` whose number of dimensions the estimator's input tags rule out.
 
     Examples
     --------
-    >>> from sklearn.linear_model import SGDClassifier
-    >>> check_incremental(SGDClassifier())
-    >>> check_incremental(SGDClassifier)
+    >>> import numpy as np
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> check_dimensions(SGDRegressor(), np.ones((3, 2)))
+    >>> check_dimensions(SGDRegressor(), np.ones(3))
     Traceback (most recent call last):
     ...
-    dask_incr.fit.NotIncrementalError: pass an estimator instance, not the class SGDClassifier; e.g. SGDClassifier()
+    ValueError: SGDRegressor expects 2-D X, got a 1-D numpy.ndarray; one feature as a column: ...
     """
-    if isinstance(estimator, type):
-        raise NotIncrementalError(
-            f"pass an estimator instance, not the class {estimator.__name__}; e.g. {estimator.__name__}()"
-        )
-    if not callable(getattr(estimator, "partial_fit", None)):
-        raise NotIncrementalError(
-            f"{type_name(estimator)} has no partial_fit method, so it cannot learn block by block; "
-            "use an estimator that supports incremental learning (e.g. SGDClassifier, MiniBatchKMeans, IncrementalPCA)"
-        )
+    name, tags = type(estimator).__name__, _tags_of(estimator)
+    ndim = getattr(X, "ndim", None)  # Bags and lists of records have none
+    if tags is None or not isinstance(ndim, int) or ndim == 0:
+        return
+    inputs = tags.input_tags
+    accepted = {1: inputs.one_d_array or inputs.string or inputs.dict, 2: inputs.two_d_array, 3: inputs.three_d_array}
+    if not any(accepted.values()) or accepted.get(ndim, False):
+        return
+    wanted = " or ".join(f"{d}-D" for d, ok in accepted.items() if ok)
+    hint = "; one feature as a column: X.reshape(-1, 1) (X.to_frame() for a Series)" if ndim == 1 else ""
+    raise ValueError(f"{name} expects {wanted} X, got a {ndim}-D {type_name(X)}{hint}")
 
 
 def _tags_of(estimator):
@@ -205,9 +203,10 @@ def run_fit(estimator, X, y=None, *, sample_weight=None, options=None, fit_kwarg
         raise TypeError(f"options must be a FitOptions, got {type_name(options)}")
     check_flag(compute, "compute")
     fit_kwargs = dict(fit_kwargs or {})
-    if not dask.is_dask_collection(X):
-        X = coerce(X, "X")  # what X is comes before what the estimator makes of y
-    check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
+    # What the inputs are comes first, before what the estimator makes of them.
+    X = check_input(X, "X", optional=False)
+    y, sample_weight = check_input(y, "y"), check_input(sample_weight, "sample_weight")
+    check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight, X=X)
     lazy_inputs = holds_collections((X, y, sample_weight, fit_kwargs))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections.abc import Mapping
 
 import dask
 import toolz
@@ -27,7 +28,8 @@ from dask.task_spec import GraphNode, Task, TaskRef
 from dask.utils import ensure_dict
 
 from . import localize
-from .steps import partial_fit_step
+from .orders import check_count
+from .steps import check_incremental, partial_fit_step, type_name
 
 __all__ = ["build_chain"]
 
@@ -119,6 +121,7 @@ def build_chain(
     >>> Delayed(key, graph, layer="fit-demo").compute().coef_.shape
     (2,)
     """
+    check_chain_arguments(model, step_inputs, name=name, step=step, fit_kwargs=fit_kwargs, dependencies=dependencies)
     step_inputs = [tuple(_as_node(item) for item in inputs) for inputs in step_inputs]
     n_steps = len(step_inputs)
     blocks = list(range(n_steps)) if blocks is None else list(blocks)
@@ -127,8 +130,8 @@ def build_chain(
         raise ValueError("build_chain needs at least one step")
     if len(blocks) != n_steps or len(row_seeds) != n_steps:
         raise ValueError(f"blocks ({len(blocks)}) and row_seeds ({len(row_seeds)}) need one entry per step ({n_steps})")
-    if prefetch is not None and (type(prefetch) is not int or prefetch < 0):
-        raise ValueError(f"prefetch must be None or an integer >= 0, got {prefetch!r}")
+    if prefetch is not None:  # the same check, and words, as FitOptions
+        prefetch = check_count(prefetch, "prefetch", minimum=0)
     if name is None:
         name = "fit-" + tokenize(model, step_inputs, step, fit_kwargs, blocks, row_seeds, prefetch)
     with gc_paused():
@@ -136,6 +139,7 @@ def build_chain(
         model_node, model_deps = _model_node(model)
         kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
         inputs = input_graph(collections)
+        _check_keys_held(step_inputs, inputs)
         analysis = localize.analyse(inputs, step_inputs, blocks)
         token = tokenize(name)  # derived keys stay unique whatever names callers choose
         step_inputs, layer = localize.copies(
@@ -145,6 +149,48 @@ def build_chain(
             chain(model_node, step_inputs, name, step=step, fit_kwargs=kwargs_node, blocks=blocks, row_seeds=row_seeds)
         )
         return assemble(name, layer, inputs, model_deps + kwargs_deps), (name, n_steps - 1)
+
+
+def check_chain_arguments(model, step_inputs, *, name, step, fit_kwargs, dependencies):
+    """Refuse, naming the type passed, arguments :func:`build_chain` cannot build from.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> check_chain_arguments(SGDRegressor(), ["x"], name=None, step=partial_fit_step, fit_kwargs=None, dependencies=())
+    Traceback (most recent call last):
+    ...
+    TypeError: step_inputs[0] must be a tuple (X, y, sample_weight) of keys, task-spec nodes or None, got str
+    """
+    if not callable(step):
+        raise TypeError(f"step must be a callable step(model, X, y, sample_weight, ...), got {type_name(step)}")
+    if step is partial_fit_step and not isinstance(model, (str, tuple, TaskRef, Delayed)):
+        check_incremental(model)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type_name(name)}")
+    if fit_kwargs is not None and not isinstance(fit_kwargs, Mapping):
+        raise TypeError(f"fit_kwargs must be a dict of keyword arguments, got {type_name(fit_kwargs)}")
+    if dask.is_dask_collection(dependencies) or not isinstance(dependencies, (list, tuple)):
+        raise TypeError(f"dependencies must be a list of dask collections, got {type_name(dependencies)}; e.g. [X, y]")
+    for i, collection in enumerate(dependencies):
+        if not dask.is_dask_collection(collection):
+            raise TypeError(f"dependencies[{i}] must be a dask collection, got {type_name(collection)}")
+    for i, inputs in enumerate(step_inputs):
+        if not isinstance(inputs, (tuple, list)):
+            raise TypeError(
+                f"step_inputs[{i}] must be a tuple (X, y, sample_weight) of keys, task-spec nodes or None, "
+                f"got {type_name(inputs)}"
+            )
+        if step is partial_fit_step and len(inputs) != 3:
+            raise ValueError(f"step_inputs[{i}] has {len(inputs)} items; each step reads (X, y, sample_weight)")
+
+
+def _check_keys_held(step_inputs, inputs):
+    """Refuse a step input that names a key none of the dependencies holds (it would fail at run time)."""
+    for i, entry in enumerate(step_inputs):
+        for item in entry:
+            if type(item) is TaskRef and item.key not in inputs:  # a distributed Future lives on the cluster
+                raise ValueError(f"step_inputs[{i}] reads the key {item.key!r}, which none of the dependencies holds")
 
 
 def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, blocks, row_seeds, start=0):

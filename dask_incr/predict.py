@@ -15,12 +15,15 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from dask.base import tokenize
+from scipy import sparse
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
+from .blocks import check_input, check_same_rows
+from .fit import check_dimensions
 
 __all__ = ["BlockwiseMethods", "apply_block", "apply_partition", "check_scoring", "predict_blocks", "score_blocks"]
 
@@ -66,6 +69,10 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
     >>> round(score_blocks(reg, reg, None, X, da.arange(4.0, chunks=2)), 6)
     1.0
     """
+    X = check_input(X, "X", optional=False)
+    y, sample_weight = check_input(y, "y"), check_input(sample_weight, "sample_weight")
+    check_same_rows(X, y, "y")  # before the predictions are computed
+    check_same_rows(X, sample_weight, "sample_weight")
     kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
     lazy = any(dask.is_dask_collection(v) for v in (X, y, sample_weight))
     scoring = scoring if scoring is not None else _mixin_scoring(estimator)
@@ -300,6 +307,8 @@ class BlockwiseMethods:
 
     def _apply(self, method, X, meta):
         check_is_fitted(self)
+        X = check_input(X, "X", optional=False)
+        check_dimensions(self.estimator_, X)
         if meta is None and method in ("predict", "transform"):
             meta = self.meta
         return predict_blocks(self.estimator_, method, X, meta)

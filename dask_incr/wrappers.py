@@ -20,11 +20,12 @@ import numpy as np
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
-from .blocks import coerce
-from .fit import _tags_of, check_incremental, run_fit
+from .blocks import check_input, coerce
+from .fit import _tags_of, run_fit
 from .options import OPTION_NAMES, FitOptions
 from .orders import resolve_seed
 from .predict import BlockwiseMethods, check_scoring
+from .steps import check_incremental
 
 __all__ = ["Incremental"]
 
@@ -282,6 +283,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
 
     def _run(self, X, y, fit_kwargs, *, call, compute):
         """Check everything cheap, then fit through the functional layer's runner."""
+        X, y = check_input(X, "X", optional=False), check_input(y, "y")  # what the data are comes first
         if call == 0:
             check_incremental(self.estimator)
         options = self._options()
