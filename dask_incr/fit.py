@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
+import numbers
 from dataclasses import dataclass
 
 import dask
+import dask.dataframe as dd
 from dask.base import get_scheduler
 from dask.delayed import Delayed
 from dask.local import get_sync
@@ -100,6 +103,7 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
             f"it takes {', '.join(parameters)}"
         )
     check_dimensions(estimator, X)
+    _check_features_seen(estimator, X)
     tags = _tags_of(estimator)
     if y is None and tags is not None and tags.target_tags.required:
         raise ValueError(f"{name} requires y to be passed, but the target y is None")
@@ -111,8 +115,21 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
     ):
         raise ValueError(
             f"{name}.partial_fit needs classes= on its first call (all the labels y may hold); "
-            "pass e.g. classes=[0, 1], or use dask_incr.Incremental, which finds them in y"
+            "pass e.g. classes=[0, 1] (Incremental.fit finds them in y)"
         )
+
+
+def _check_features_seen(estimator, X):
+    """Refuse an ``X`` whose known number of columns differs from what a fitted estimator has seen."""
+    seen = getattr(estimator, "n_features_in_", None)
+    if isinstance(X, dd.DataFrame):
+        width = len(X.columns)
+    else:
+        shape = getattr(X, "shape", None) if not isinstance(X, dd.Series) else None
+        width = shape[1] if shape is not None and len(shape) == 2 and not math.isnan(shape[1]) else None
+    if isinstance(seen, numbers.Integral) and width is not None and width != seen:
+        name = type(estimator).__name__  # and scikit-learn's own wording
+        raise ValueError(f"X has {width} features, but {name} is expecting {seen} features as input.")
 
 
 def check_dimensions(estimator, X):
@@ -126,7 +143,7 @@ def check_dimensions(estimator, X):
     >>> check_dimensions(SGDRegressor(), np.ones(3))
     Traceback (most recent call last):
     ...
-    ValueError: SGDRegressor expects 2-D X, got a 1-D numpy.ndarray; one feature as a column: ...
+    ValueError: SGDRegressor expects 2-D X, got a 1-D numpy.ndarray. Reshape your data: ...
     """
     name, tags = type(estimator).__name__, _tags_of(estimator)
     ndim = getattr(X, "ndim", None)  # Bags and lists of records have none
@@ -137,7 +154,7 @@ def check_dimensions(estimator, X):
     if not any(accepted.values()) or accepted.get(ndim, False):
         return
     wanted = " or ".join(f"{d}-D" for d, ok in accepted.items() if ok)
-    hint = "; one feature as a column: X.reshape(-1, 1) (X.to_frame() for a Series)" if ndim == 1 else ""
+    hint = ". Reshape your data: X.reshape(-1, 1) for a single feature (X.to_frame() for a Series)" if ndim == 1 else ""
     raise ValueError(f"{name} expects {wanted} X, got a {ndim}-D {type_name(X)}{hint}")
 
 

@@ -222,7 +222,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         >>> Incremental(SGDRegressor(random_state=0)).fit(X, y).n_features_in_
         2
         """
-        model, state = self._run(X, y, fit_kwargs, call=0, compute=True)
+        model, state = self._run(X, y, fit_kwargs, call=0, compute=True, find_classes=True)
         # Only now, after success: a failed fit leaves the wrapper as it was.
         self.__dict__.update(state, estimator_=model)
         return self
@@ -253,7 +253,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         2
         """
         call = self.n_calls_ if self.__sklearn_is_fitted__() else 0
-        model, state = self._run(X, y, fit_kwargs, call=call, compute=True)
+        model, state = self._run(X, y, fit_kwargs, call=call, compute=True, find_classes=False)
         self.__dict__.update(state, estimator_=model)
         return self
 
@@ -276,12 +276,12 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         >>> lazy.compute().order_
         [2, 1, 0]
         """
-        model, state = self._run(X, y, fit_kwargs, call=0, compute=False)
+        model, state = self._run(X, y, fit_kwargs, call=0, compute=False, find_classes=True)
         template = clone(self)
         name = "incremental-" + tokenize(model.key, template, state)
         return dask.delayed(fitted_wrapper, pure=True)(template, model, state, dask_key_name=name)
 
-    def _run(self, X, y, fit_kwargs, *, call, compute):
+    def _run(self, X, y, fit_kwargs, *, call, compute, find_classes):
         """Check everything cheap, then fit through the functional layer's runner."""
         X, y = check_input(X, "X", optional=False), check_input(y, "y")  # what the data are comes first
         if call == 0:
@@ -305,7 +305,8 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
             seed = call_seed(base_seed, call)
         fit_kwargs = dict(fit_kwargs)
         sample_weight = fit_kwargs.pop("sample_weight", None)
-        fit_kwargs = _with_classes(start, y, fit_kwargs)
+        if find_classes:  # fit sees all the data; a partial_fit call sees one part of a stream
+            fit_kwargs = _with_classes(start, y, fit_kwargs)
         plan = run_fit(
             start,
             X,

@@ -232,7 +232,7 @@ def test_y_of_an_unsupported_dask_kind_is_named(entry, data):
 @pytest.mark.parametrize(
     "X, message",
     [
-        (da.ones((40,), chunks=10), "SGDRegressor expects 2-D X, got a 1-D dask.array.core.Array; one feature as a column"),
+        (da.ones((40,), chunks=10), "SGDRegressor expects 2-D X, got a 1-D dask.array.core.Array. Reshape your data"),
         (da.ones((40, 2, 2), chunks=10), "SGDRegressor expects 2-D X, got a 3-D dask.array.core.Array"),
         (np.ones(40), "SGDRegressor expects 2-D X, got a 1-D numpy.ndarray"),
     ],
@@ -338,3 +338,29 @@ def test_score_refuses_bad_y_before_computing_predictions(fitted, data, y, error
         fitted.score(X, y)
     with dask.config.set(scheduler=refuse_to_compute), pytest.raises(ValueError, match="X has 40 rows but sample_weight has 3"):
         fitted.score(X, np.ones(40), sample_weight=np.ones(3))
+
+
+def test_incremental_partial_fit_never_guesses_classes(data):
+    """A partial_fit call sees one part of a stream: its labels need not be all of them."""
+    X, y = data
+    with dask.config.set(scheduler=refuse_to_compute), pytest.raises(ValueError, match="SGDClassifier.partial_fit needs classes="):
+        Incremental(SGDClassifier()).partial_fit(X, y)
+    assert Incremental(SGDClassifier(random_state=0)).fit(X, y).classes_.tolist() == [0, 1], "fit still finds them"
+
+
+@pytest.mark.parametrize("kind", ["dask", "numpy", "frame"])
+def test_continuing_a_fitted_model_with_other_features_is_refused_before_loading(data, kind):
+    X, y = data
+    y = y.astype(float)
+    fitted = Incremental(SGDRegressor(random_state=0), random_state=0).fit(X, y)
+    narrow, target = {
+        "dask": (X[:, :2], y),
+        "numpy": (X[:, :2].compute(), y.compute()),
+        "frame": (dd.from_dask_array(X[:, :2]), dd.from_dask_array(y)),
+    }[kind]
+    message = "X has 2 features, but SGDRegressor is expecting 3 features as input"
+    with dask.config.set(scheduler=refuse_to_compute):
+        with pytest.raises(ValueError, match=message):
+            fitted.partial_fit(narrow, target)
+        with pytest.raises(ValueError, match=message):
+            fit_blocks(fitted.estimator_, narrow, target)
