@@ -139,7 +139,7 @@ def build_chain(
         model_node, model_deps = _model_node(model)
         kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
         inputs = input_graph(collections)
-        _check_keys_held(step_inputs, inputs)
+        _check_keys_held(step_inputs, inputs, collections)
         analysis = localize.analyse(inputs, step_inputs, blocks)
         token = tokenize(name)  # derived keys stay unique whatever names callers choose
         step_inputs, layer = localize.copies(
@@ -185,12 +185,20 @@ def check_chain_arguments(model, step_inputs, *, name, step, fit_kwargs, depende
             raise ValueError(f"step_inputs[{i}] has {len(inputs)} items; each step reads (X, y, sample_weight)")
 
 
-def _check_keys_held(step_inputs, inputs):
+def _check_keys_held(step_inputs, inputs, collections):
     """Refuse a step input that names a key none of the dependencies holds (it would fail at run time)."""
-    for i, entry in enumerate(step_inputs):
-        for item in entry:
-            if type(item) is TaskRef and item.key not in inputs:  # a distributed Future lives on the cluster
-                raise ValueError(f"step_inputs[{i}] reads the key {item.key!r}, which none of the dependencies holds")
+    missing = {
+        (i, item.key)
+        for i, entry in enumerate(step_inputs)
+        for item in entry
+        if type(item) is TaskRef and item.key not in inputs  # a distributed Future lives on the cluster
+    }
+    if not missing:
+        return
+    # Persisted keys (futures on a cluster) are not tasks of the converted graph: look in the raw graphs.
+    held = set().union(*(ensure_dict(c.__dask_graph__()).keys() for c in toolz.unique(collections, key=id)))
+    for i, key in sorted((pair for pair in missing if pair[1] not in held), key=str):
+        raise ValueError(f"step_inputs[{i}] reads the key {key!r}, which none of the dependencies holds")
 
 
 def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, blocks, row_seeds, start=0):

@@ -9,9 +9,11 @@ computed from those lazy predictions and ``y`` in memory.
 from __future__ import annotations
 
 import inspect
+import math
 
 import dask
 import dask.array as da
+import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -35,7 +37,8 @@ def predict_blocks(estimator, method, X, meta=None):
     DataFrame or Series, a collection of the type the method returns on one
     partition — a dask Array (one chunk per partition, sizes unknown) for
     numpy output, as dask-ml's wrappers return, a dask Series or DataFrame for
-    pandas output — or of ``meta``'s type when given; for in-memory data, the
+    pandas output — or of ``meta``'s type when given; for a dask Bag, a dask
+    Array shaped like ``meta`` (required); for in-memory data, the
     estimator's own result.
 
     Examples
@@ -50,6 +53,8 @@ def predict_blocks(estimator, method, X, meta=None):
         return _map_array(estimator, method, X, meta)
     if isinstance(X, (dd.DataFrame, dd.Series)):
         return _map_frame(estimator, method, X, meta)
+    if isinstance(X, db.Bag):
+        return _map_bag(estimator, method, X, meta)
     return getattr(estimator, method)(X)
 
 
@@ -425,6 +430,40 @@ def _frame_output(estimator, method, X):
         return out[:0]
     values = np.asarray(out)
     return np.empty((0,) + values.shape[1:], dtype=values.dtype)
+
+
+#: The wrapper parameter that gives each method's output template.
+_META_PARAMETER = {
+    "predict": "predict_meta",
+    "predict_proba": "predict_proba_meta",
+    "predict_log_proba": "predict_proba_meta",
+    "transform": "transform_meta",
+}
+
+
+def _map_bag(estimator, method, X, meta):
+    """One output chunk per partition of a Bag: a dask Array of unknown chunk sizes, shaped like ``meta``.
+
+    A Bag's records are only known by computing them, so the output's type
+    and shape come from ``meta`` alone.
+    """
+    if meta is None:
+        parameter = _META_PARAMETER.get(method)
+        fix = (
+            f"pass {parameter}, an empty output: e.g. np.empty(0, dtype=int), or scipy.sparse.csr_matrix((0, k))"
+            if parameter
+            else "convert the Bag to a dask Array first"
+        )
+        raise TypeError(
+            f"{method} of a dask Bag needs its output template (what the records give is unknown until computed); {fix}"
+        )
+    apply = dask.delayed(apply_partition, pure=True)
+    shape = (math.nan, *meta.shape[1:])
+    chunks = [
+        da.from_delayed(apply(part, estimator, method, meta), shape=shape, dtype=meta.dtype, meta=meta)
+        for part in X.to_delayed()
+    ]
+    return da.concatenate(chunks)
 
 
 def _map_frame(estimator, method, X, meta):

@@ -6,10 +6,12 @@ import pickle
 
 import dask
 import dask.array as da
+import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from dask.delayed import Delayed
 from dask.dot import to_graphviz
 from numpy.testing import assert_array_equal
@@ -593,3 +595,23 @@ def test_lazy_fit_draws_with_graphviz(classification):
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_methods_on_a_bag_are_lazy_with_a_meta_and_refused_without():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    records = ["a b", "c d", "e f", "a c", "b d"]
+    texts = db.from_sequence(records, npartitions=2)
+    vectorizer = Incremental(HashingVectorizer(n_features=8), transform_meta=sp.csr_matrix((0, 8))).fit(texts)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("something was computed")
+
+    without_meta = Incremental(HashingVectorizer(n_features=8)).fit(texts)
+    with dask.config.set(scheduler=refuse):
+        lazy = vectorizer.transform(texts)
+        with pytest.raises(TypeError, match="transform of a dask Bag needs its output template .* pass transform_meta"):
+            without_meta.transform(texts)
+    assert isinstance(lazy, da.Array) and lazy.shape[1] == 8
+    expected = HashingVectorizer(n_features=8).transform(records)
+    assert_array_equal(lazy.compute().toarray(), expected.toarray())
