@@ -316,7 +316,19 @@ class BlockwiseMethods:
         check_dimensions(self.estimator_, X)
         if meta is None and method in ("predict", "transform"):
             meta = self.meta
+        _check_meta(meta, method)
         return predict_blocks(self.estimator_, method, X, meta)
+
+
+def _check_meta(meta, method):
+    """Refuse an output template that is not an array, frame or sparse matrix (a str would set the dtype to text)."""
+    if meta is None or isinstance(meta, (np.ndarray, pd.Series, pd.DataFrame)) or sparse.issparse(meta):
+        return
+    parameter = _META_PARAMETER.get(method, "meta")
+    raise TypeError(
+        f"{parameter} must be an empty output template (a numpy array, pandas Series or DataFrame, or scipy.sparse "
+        f"matrix), got {type(meta).__name__}"
+    )
 
 
 

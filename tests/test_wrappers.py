@@ -615,3 +615,11 @@ def test_methods_on_a_bag_are_lazy_with_a_meta_and_refused_without():
     assert isinstance(lazy, da.Array) and lazy.shape[1] == 8
     expected = HashingVectorizer(n_features=8).transform(records)
     assert_array_equal(lazy.compute().toarray(), expected.toarray())
+
+
+@pytest.mark.parametrize("meta", ["int64", 0, [0]], ids=["str", "int", "list"])
+def test_a_meta_that_is_not_an_output_template_is_named(meta):
+    X = da.ones((20, 2), chunks=10)
+    fitted = Incremental(SGDRegressor(random_state=0), predict_meta=meta).fit(X, da.ones(20, chunks=10))
+    with pytest.raises(TypeError, match=f"predict_meta must be an empty output template .* got {type(meta).__name__}"):
+        fitted.predict(X)
