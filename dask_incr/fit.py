@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import dask
 import dask.dataframe as dd
+import numpy as np
 from dask.base import get_scheduler
 from dask.delayed import Delayed
 from dask.local import get_sync
@@ -104,6 +105,7 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
         )
     check_dimensions(estimator, X)
     _check_features_seen(estimator, X)
+    _check_classes(fit_kwargs.get("classes"))
     tags = _tags_of(estimator)
     if y is None and tags is not None and tags.target_tags.required:
         raise ValueError(f"{name} requires y to be passed, but the target y is None")
@@ -117,6 +119,14 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
             f"{name}.partial_fit needs classes= on its first call (all the labels y may hold); "
             "pass e.g. classes=[0, 1] (Incremental.fit finds them in y)"
         )
+
+
+def _check_classes(classes):
+    """Refuse ``classes`` that cannot list labels (a str would be taken as its characters, a scalar fails later)."""
+    if classes is None or holds_collections(classes):  # np.ndim would compute them
+        return
+    if isinstance(classes, (str, bytes)) or np.ndim(classes) != 1:
+        raise TypeError(f"classes must be a 1-D list or array of all the labels, e.g. [0, 1], got {classes!r}")
 
 
 def _check_features_seen(estimator, X):
