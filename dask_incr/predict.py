@@ -25,7 +25,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .blocks import check_input, check_same_rows
-from .fit import check_dimensions
+from .checks import check_dimensions
 
 __all__ = ["BlockwiseMethods", "apply_block", "apply_partition", "check_scoring", "predict_blocks", "score_blocks"]
 

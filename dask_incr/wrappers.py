@@ -21,7 +21,8 @@ from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
 from .blocks import check_input, coerce
-from .fit import _tags_of, run_fit
+from .checks import tags_of
+from .fit import run_fit
 from .options import OPTION_NAMES, FitOptions
 from .orders import resolve_seed
 from .predict import BlockwiseMethods, check_scoring
@@ -182,7 +183,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = _tags_of(self.estimator)
+        inner = tags_of(self.estimator)
         if inner is None:
             return tags
         tags.estimator_type = inner.estimator_type
@@ -355,7 +356,7 @@ def _with_classes(estimator, y, fit_kwargs):
         y is None
         or "classes" in fit_kwargs
         or hasattr(estimator, "classes_")
-        or getattr(_tags_of(estimator), "estimator_type", None) != "classifier"
+        or getattr(tags_of(estimator), "estimator_type", None) != "classifier"
         or "classes" not in inspect.signature(estimator.partial_fit).parameters
         or (getattr(y, "ndim", 1) == 2 and y.shape[1] != 1)  # multi-output
     ):
