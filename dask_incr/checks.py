@@ -29,8 +29,10 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
     :func:`check_incremental`), that every
     fit keyword is a parameter of it, that a supervised estimator gets ``y``
     and that an unfitted classifier whose ``partial_fit`` takes ``classes``
-    is given them. With ``X``, its number of dimensions must be one the
-    estimator's tags accept (2-D for most; 1-D for text vectorizers).
+    is given them, as a 1-D list of labels. With ``X``, its number of
+    dimensions must be one the estimator's tags accept (2-D for most; 1-D for
+    text vectorizers) and, for a fitted estimator, its number of columns the
+    one it has seen.
 
     Examples
     --------
