@@ -29,7 +29,7 @@ FULL = {
     "order_cost": [],
     "realistic": [],
     "cluster": [],
-    "shapes": [],
+    "shapes": ["--repeats", "2"],
     "long_fits": [],
     "scoring": [],
     "many": [],

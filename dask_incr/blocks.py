@@ -24,26 +24,21 @@ from dask.core import flatten
 from dask.task_spec import DataNode, List, Task, TaskRef
 from scipy import sparse
 
-from .steps import concat_parts, n_rows, take_rows
+from .steps import concat_parts, n_rows, take_rows, type_name
 
-__all__ = ["Blocks", "align_blocks", "coerce", "row_blocks", "type_name"]
+__all__ = [
+    "Blocks",
+    "align_blocks",
+    "check_input",
+    "check_same_rows",
+    "coerce",
+    "known_rows",
+    "row_blocks",
+    "type_name",
+]
 
 # Sparse formats whose rows can be indexed; the others become CSR.
 _ROW_INDEXABLE = ("csr", "csc", "lil", "dok")
-
-
-def type_name(value):
-    """The qualified type name of ``value``, for messages.
-
-    Examples
-    --------
-    >>> type_name(None), type_name({}), type_name(np.zeros(1))
-    ('None', 'dict', 'numpy.ndarray')
-    """
-    if value is None:
-        return "None"
-    cls = type(value)
-    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +107,67 @@ def coerce(value, label):
         f"{label} must be array-like (numpy, pandas, scipy.sparse, a list) or a dask collection, "
         f"got {type_name(value)}"
     )
+
+
+#: The dask collections a fit can split into row blocks.
+DASK_KINDS = (da.Array, dd.DataFrame, dd.Series, db.Bag)
+
+
+def check_input(value, label, *, optional=True):
+    """``value`` as a fit reads it, or an error naming what it is: the first check of every input.
+
+    A dask Array, DataFrame, Series or Bag is returned as it is, ``None`` as
+    ``None`` when ``optional``, in-memory data through :func:`coerce`; any other dask
+    collection (a ``Delayed``, say) is refused, before anything looks inside it.
+
+    Examples
+    --------
+    >>> check_input([1, 2], "y").tolist()
+    [1, 2]
+    >>> check_input(dask.delayed(sum)([1, 2]), "X")
+    Traceback (most recent call last):
+    ...
+    TypeError: X must be a dask Array, DataFrame, Series or Bag, or in-memory data, got dask.delayed.Delayed
+    """
+    if isinstance(value, da.Array) and value.ndim == 0:
+        raise ValueError(f"{label} must have at least one dimension, got a 0-d dask array")
+    if (value is None and optional) or isinstance(value, DASK_KINDS):
+        return value
+    if dask.is_dask_collection(value):
+        raise TypeError(
+            f"{label} must be a dask Array, DataFrame, Series or Bag, or in-memory data, got {type_name(value)}"
+        )
+    return coerce(value, label)
+
+
+def known_rows(value):
+    """The number of rows of ``value`` when known without computing, else ``None``.
+
+    Examples
+    --------
+    >>> known_rows(np.ones((3, 2))), known_rows(da.ones(4, chunks=2)), known_rows(da.ones(4)[da.ones(4) > 0])
+    (3, 4, None)
+    """
+    if isinstance(value, da.Array):
+        return None if math.isnan(value.shape[0]) else int(value.shape[0])
+    if value is None or dask.is_dask_collection(value):
+        return None
+    return n_rows(value)
+
+
+def check_same_rows(X, value, label):
+    """Refuse ``value`` (y, sample_weight) whose known number of rows differs from X's.
+
+    Examples
+    --------
+    >>> check_same_rows(np.ones((3, 2)), np.ones(2), "y")
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 3 rows but y has 2
+    """
+    rows, other = known_rows(X), known_rows(value)
+    if rows is not None and other is not None and rows != other:
+        raise ValueError(f"X has {rows} rows but {label} has {other}")
 
 
 def row_blocks(data, label="X", *, optimize=True):
@@ -211,6 +267,10 @@ def align_blocks(X, y=None, sample_weight=None):
         return (Xb, *(_align(value, Xb, label) for label, value in others.items()))
     if isinstance(X, da.Array):
         _check_features(X.shape)
+    if isinstance(X, dd.DataFrame) and len(X.columns) == 0:
+        raise ValueError(
+            "Found array with 0 feature(s) (a dask DataFrame without columns) while a minimum of 1 is required."
+        )
     # Each frame optimised apart would get its own fused copy of the work the
     # frames share (a map_partitions upstream of X and y runs twice per
     # partition); frames that share tasks are used as they are, so that work
@@ -243,9 +303,9 @@ def _check_dims(value, label):
     if ndim == 0:
         raise ValueError(f"{label} must have at least one dimension, got a 0-d {type_name(value)}")
     if label == "sample_weight" and ndim != 1:
-        raise ValueError(f"sample_weight must be 1-D, got {ndim} dimensions")
+        raise ValueError(f"sample_weight must be 1-D, got a {ndim}-D {type_name(value)}")
     if label == "y" and ndim > 2:
-        raise ValueError(f"y must be 1-D or 2-D, got {ndim} dimensions")
+        raise ValueError(f"y must be 1-D or 2-D, got a {ndim}-D {type_name(value)}")
 
 
 def _frames_share_work(*values):

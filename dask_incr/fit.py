@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import inspect
 from dataclasses import dataclass
 
 import dask
@@ -20,7 +19,6 @@ from dask.base import get_scheduler
 from dask.delayed import Delayed
 from dask.local import get_sync
 from dask.task_spec import DataNode
-from sklearn.utils import get_tags
 
 try:
     from distributed import wait as distributed_wait
@@ -28,27 +26,21 @@ except ImportError:  # distributed is optional: windows then run one after anoth
     distributed_wait = None
 
 from . import localize, pipelines
-from .blocks import coerce, type_name
+from .blocks import check_input
 from .checkpoint import load_checkpoint
+from .checks import check_estimator
 from .graph import fit_kwargs_node, gc_paused, holds_collections
 from .options import DEFAULT_PREFETCH, FitOptions, check_flag
 from .plan import prepare, snapshot_key, window_graph
 from .scoring import given_validation, held_out_validation
+from .steps import NotIncrementalError, type_name
 from .stopping import EpochWatch
 
-__all__ = ["DEFAULT_WINDOW", "FitPlan", "fit_blocks", "plan_fit", "run_fit", "run_fits"]
+__all__ = ["DEFAULT_WINDOW", "FitPlan", "NotIncrementalError", "fit_blocks", "plan_fit", "run_fit", "run_fits"]
 
 #: Steps per graph when a fit is computed: longer fits are built and run in
 #: windows, so the client holds one window's graph and ordering stays linear.
 DEFAULT_WINDOW = 10_000
-
-
-class NotIncrementalError(TypeError, ValueError):
-    """The estimator cannot learn block by block (no ``partial_fit``).
-
-    Both a ``TypeError`` (a wrong kind of object) and a ``ValueError`` (what
-    dask-ml raises), so either ``except`` clause catches it.
-    """
 
 
 @dataclass(frozen=True)
@@ -85,134 +77,6 @@ class FitPlan:
     history: list | None = None
     epoch_models: tuple = ()
     held_out: tuple = ()
-
-
-def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None):
-    """Refuse, before any work, what the estimator's ``partial_fit`` cannot take.
-
-    Checks that ``estimator`` is an instance with ``partial_fit`` (see
-    :func:`check_incremental`), that every
-    fit keyword is a parameter of it, that a supervised estimator gets ``y``
-    and that an unfitted classifier whose ``partial_fit`` takes ``classes``
-    is given them.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import SGDClassifier
-    >>> check_estimator(SGDClassifier(), [0, 1], {"classes": [0, 1]})
-    >>> check_estimator(SGDClassifier(), [0, 1], {"clases": [0, 1]})
-    Traceback (most recent call last):
-    ...
-    TypeError: SGDClassifier.partial_fit() got an unexpected keyword argument 'clases';
-    it takes X, y, classes, sample_weight
-
-    A ``Pipeline`` is checked step by step (see :func:`check_pipeline`).
-    """
-    check_incremental(estimator)
-    if pipelines.is_pipeline(estimator):
-        check_pipeline(estimator, y, fit_kwargs, sample_weight=sample_weight)
-        return
-    fit_kwargs = fit_kwargs or {}
-    name = type(estimator).__name__
-    try:
-        parameters = inspect.signature(estimator.partial_fit).parameters
-    except (TypeError, ValueError):  # no signature to read: trust the caller
-        return
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-    passed = set(fit_kwargs) | ({"sample_weight"} if sample_weight is not None else set())
-    unknown = sorted(passed - set(parameters)) if not takes_any else []
-    if unknown:
-        raise TypeError(
-            f"{name}.partial_fit() got an unexpected keyword argument {unknown[0]!r}; "
-            f"it takes {', '.join(parameters)}"
-        )
-    tags = _tags_of(estimator)
-    if y is None and tags is not None and tags.target_tags.required:
-        raise ValueError(f"{name} requires y to be passed, but the target y is None")
-    if (
-        "classes" in parameters
-        and "classes" not in fit_kwargs
-        and getattr(tags, "estimator_type", None) == "classifier"
-        and not hasattr(estimator, "classes_")
-    ):
-        raise ValueError(
-            f"{name}.partial_fit needs classes= on its first call (all the labels y may hold); "
-            "pass e.g. classes=[0, 1], or use dask_incr.Incremental, which finds them in y"
-        )
-
-
-def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None):
-    """Refuse, before any work, a ``Pipeline`` that cannot learn block by block, naming the step at fault.
-
-    Every step must learn incrementally, be stateless or be skipped (see
-    :func:`dask_incr.pipelines.refused_step`); the fit keywords, routed as
-    scikit-learn routes them (``step__param``; ``classes`` to the last step),
-    must suit each step's ``partial_fit`` (see :func:`check_estimator`).
-    ``sample_weight`` goes to the last step.
-
-    Examples
-    --------
-    >>> from sklearn.decomposition import PCA
-    >>> from sklearn.linear_model import SGDClassifier
-    >>> from sklearn.pipeline import make_pipeline
-    >>> check_pipeline(make_pipeline(PCA(), SGDClassifier()), [0, 1], {"classes": [0, 1]})
-    Traceback (most recent call last):
-    ...
-    dask_incr.fit.NotIncrementalError: pipeline step 'pca' (PCA) has no partial_fit and must be fitted, ...
-    """
-    refusal = pipelines.refused_step(pipeline)
-    if refusal is not None:
-        raise NotIncrementalError(refusal)
-    routed = pipelines.route_fit_kwargs(pipeline, fit_kwargs or {})
-    last_name = pipeline.steps[-1][0]
-    for name, step in pipeline.steps:
-        kwargs = routed.get(name, {})
-        if pipelines.is_skipped(step) or pipelines.is_stateless(step):
-            if kwargs or (name == last_name and sample_weight is not None):
-                passed = sorted(kwargs) or ["sample_weight"]
-                raise TypeError(
-                    f"pipeline step {name!r} ({type(step).__name__}) is not fitted, so it takes no fit "
-                    f"keywords; got {passed[0]!r}"
-                )
-            continue
-        try:
-            check_estimator(step, y, kwargs, sample_weight=sample_weight if name == last_name else None)
-        except (TypeError, ValueError) as error:
-            error.add_note(f"[in pipeline step {name!r} ({type(step).__name__})]")
-            raise
-
-
-def check_incremental(estimator):
-    """Raise :class:`NotIncrementalError` unless ``estimator`` is an instance with ``partial_fit``.
-
-    A scikit-learn ``Pipeline`` passes here: its steps are checked by :func:`check_pipeline`.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import SGDClassifier
-    >>> check_incremental(SGDClassifier())
-    >>> check_incremental(SGDClassifier)
-    Traceback (most recent call last):
-    ...
-    dask_incr.fit.NotIncrementalError: pass an estimator instance, not the class SGDClassifier; e.g. SGDClassifier()
-    """
-    if isinstance(estimator, type):
-        raise NotIncrementalError(
-            f"pass an estimator instance, not the class {estimator.__name__}; e.g. {estimator.__name__}()"
-        )
-    if not callable(getattr(estimator, "partial_fit", None)) and not pipelines.is_pipeline(estimator):
-        raise NotIncrementalError(
-            f"{type_name(estimator)} has no partial_fit method, so it cannot learn block by block; "
-            "use an estimator that supports incremental learning (e.g. SGDClassifier, MiniBatchKMeans, IncrementalPCA)"
-        )
-
-
-def _tags_of(estimator):
-    """scikit-learn tags of ``estimator``, or ``None`` for objects without any."""
-    try:
-        return get_tags(estimator)
-    except (AttributeError, TypeError, ValueError):
-        return None
 
 
 def read_ahead(prefetch, scheduler, *, lazy=False):
@@ -389,12 +253,13 @@ def _run(
     if keep_epochs and compute:
         raise ValueError("keep_epochs gives the epochs' models of a lazy fit: use it with compute=False")
     fit_kwargs = dict(fit_kwargs or {})
-    if not dask.is_dask_collection(X):
-        X = coerce(X, "X")  # what X is comes before what the estimator makes of y
+    # What the inputs are comes first, before what the estimator makes of them.
+    X = check_input(X, "X", optional=False)
+    y, sample_weight = check_input(y, "y"), check_input(sample_weight, "sample_weight")
     if many:
-        check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight)
+        check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight, X=X)
     else:
-        check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight)
+        check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight, X=X)
     # A pipeline's keywords are routed to its steps as scikit-learn routes them.
     chain_kwargs = [
         pipelines.route_fit_kwargs(estimator, fit_kwargs) if pipelines.is_pipeline(estimator) else fit_kwargs
@@ -451,7 +316,7 @@ def _run(
     )
 
 
-def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None):
+def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None, X=None):
     """:func:`check_estimator` of each of ``estimators``; a list of at least one.
 
     An error names the position of the estimator it is about.
@@ -462,7 +327,7 @@ def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None)
     >>> check_estimators([SGDRegressor(), SGDRegressor], [0.0])
     Traceback (most recent call last):
     ...
-    dask_incr.fit.NotIncrementalError: estimators[1]: pass an estimator instance, not the class SGDRegressor; ...
+    dask_incr.steps.NotIncrementalError: estimators[1]: pass an estimator instance, not the class SGDRegressor; ...
     """
     if not isinstance(estimators, (list, tuple)):
         raise TypeError(f"estimators must be a list or tuple of estimators, got {type_name(estimators)}")
@@ -470,7 +335,7 @@ def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None)
         raise ValueError("estimators is empty: pass at least one estimator")
     for k, estimator in enumerate(estimators):
         try:
-            check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight)
+            check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight, X=X)
         except (TypeError, ValueError) as error:
             # dask_incr's own message, told which estimator it is about
             raise type(error)(f"estimators[{k}]: {error}") from error

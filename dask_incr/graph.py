@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections.abc import Mapping
 
 import dask
 import toolz
@@ -27,7 +28,8 @@ from dask.task_spec import GraphNode, Task, TaskRef
 from dask.utils import ensure_dict
 
 from . import localize
-from .steps import partial_fit_step
+from .orders import check_prefetch
+from .steps import check_incremental, partial_fit_step, type_name
 
 __all__ = ["build_chain"]
 
@@ -96,9 +98,10 @@ def build_chain(
         steps read the same data (default: ``range(len(step_inputs))``).
     row_seeds : sequence of int or None, optional
         Per-step seeds of the in-block row shuffle.
-    prefetch : int or None, default None
+    prefetch : int, None or "auto", default None
         How many blocks may be loaded ahead of the step being fitted. ``None``
-        leaves loading unbounded.
+        leaves loading unbounded; ``"auto"`` reads one block ahead (the local
+        schedulers' default: the graph does not know where it will run).
 
     Returns
     -------
@@ -119,6 +122,7 @@ def build_chain(
     >>> Delayed(key, graph, layer="fit-demo").compute().coef_.shape
     (2,)
     """
+    check_chain_arguments(model, step_inputs, name=name, step=step, fit_kwargs=fit_kwargs, dependencies=dependencies)
     step_inputs = [tuple(_as_node(item) for item in inputs) for inputs in step_inputs]
     n_steps = len(step_inputs)
     blocks = list(range(n_steps)) if blocks is None else list(blocks)
@@ -127,8 +131,9 @@ def build_chain(
         raise ValueError("build_chain needs at least one step")
     if len(blocks) != n_steps or len(row_seeds) != n_steps:
         raise ValueError(f"blocks ({len(blocks)}) and row_seeds ({len(row_seeds)}) need one entry per step ({n_steps})")
-    if prefetch is not None and (type(prefetch) is not int or prefetch < 0):
-        raise ValueError(f"prefetch must be None or an integer >= 0, got {prefetch!r}")
+    prefetch = check_prefetch(prefetch)  # the same check, and words, as FitOptions
+    if prefetch == "auto":  # no scheduler is known here: the local schedulers' read-ahead
+        prefetch = 1
     if name is None:
         name = "fit-" + tokenize(model, step_inputs, step, fit_kwargs, blocks, row_seeds, prefetch)
     with gc_paused():
@@ -136,6 +141,7 @@ def build_chain(
         model_node, model_deps = _model_node(model)
         kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
         inputs = input_graph(collections)
+        _check_keys_held(step_inputs, inputs, collections)
         analysis = localize.analyse(inputs, step_inputs, blocks)
         token = tokenize(name)  # derived keys stay unique whatever names callers choose
         step_inputs, layer = localize.copies(
@@ -145,6 +151,56 @@ def build_chain(
             chain(model_node, step_inputs, name, step=step, fit_kwargs=kwargs_node, blocks=blocks, row_seeds=row_seeds)
         )
         return assemble(name, layer, inputs, model_deps + kwargs_deps), (name, n_steps - 1)
+
+
+def check_chain_arguments(model, step_inputs, *, name, step, fit_kwargs, dependencies):
+    """Refuse, naming the type passed, arguments :func:`build_chain` cannot build from.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> check_chain_arguments(SGDRegressor(), ["x"], name=None, step=partial_fit_step, fit_kwargs=None, dependencies=())
+    Traceback (most recent call last):
+    ...
+    TypeError: step_inputs[0] must be a tuple (X, y, sample_weight) of keys, task-spec nodes or None, got str
+    """
+    if not callable(step):
+        raise TypeError(f"step must be a callable step(model, X, y, sample_weight, ...), got {type_name(step)}")
+    if step is partial_fit_step and not isinstance(model, (str, tuple, TaskRef, Delayed)):
+        check_incremental(model)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type_name(name)}")
+    if fit_kwargs is not None and not isinstance(fit_kwargs, Mapping):
+        raise TypeError(f"fit_kwargs must be a dict of keyword arguments, got {type_name(fit_kwargs)}")
+    if dask.is_dask_collection(dependencies) or not isinstance(dependencies, (list, tuple)):
+        raise TypeError(f"dependencies must be a list of dask collections, got {type_name(dependencies)}; e.g. [X, y]")
+    for i, collection in enumerate(dependencies):
+        if not dask.is_dask_collection(collection):
+            raise TypeError(f"dependencies[{i}] must be a dask collection, got {type_name(collection)}")
+    for i, inputs in enumerate(step_inputs):
+        if not isinstance(inputs, (tuple, list)):
+            raise TypeError(
+                f"step_inputs[{i}] must be a tuple (X, y, sample_weight) of keys, task-spec nodes or None, "
+                f"got {type_name(inputs)}"
+            )
+        if step is partial_fit_step and len(inputs) != 3:
+            raise ValueError(f"step_inputs[{i}] has {len(inputs)} items; each step reads (X, y, sample_weight)")
+
+
+def _check_keys_held(step_inputs, inputs, collections):
+    """Refuse a step input that names a key none of the dependencies holds (it would fail at run time)."""
+    missing = {
+        (i, item.key)
+        for i, entry in enumerate(step_inputs)
+        for item in entry
+        if type(item) is TaskRef and item.key not in inputs  # a distributed Future lives on the cluster
+    }
+    if not missing:
+        return
+    # Persisted keys (futures on a cluster) are not tasks of the converted graph: look in the raw graphs.
+    held = set().union(*(ensure_dict(c.__dask_graph__()).keys() for c in toolz.unique(collections, key=id)))
+    for i, key in sorted((pair for pair in missing if pair[1] not in held), key=str):
+        raise ValueError(f"step_inputs[{i}] reads the key {key!r}, which none of the dependencies holds")
 
 
 def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, blocks, row_seeds, start=0):

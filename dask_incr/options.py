@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .orders import check_count, check_seed
+from .orders import check_count, check_prefetch, check_seed
 from .scoring import check_scoring
 
 __all__ = ["DEFAULT_PREFETCH", "FitOptions"]
@@ -196,25 +196,6 @@ def check_flag(value, name):
     """
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
-
-
-def check_prefetch(value):
-    """``value`` as a read-ahead: an int >= 0, ``None`` (unbounded) or ``"auto"``.
-
-    Examples
-    --------
-    >>> check_prefetch("auto"), check_prefetch(None), check_prefetch(np.int64(2))
-    ('auto', None, 2)
-    >>> check_prefetch("fast")
-    Traceback (most recent call last):
-    ...
-    TypeError: prefetch must be an integer >= 0, None or 'auto', got 'fast' (str)
-    """
-    if value is None or (isinstance(value, str) and value == "auto"):
-        return value
-    if isinstance(value, str):
-        raise TypeError(f"prefetch must be an integer >= 0, None or 'auto', got {value!r} (str)")
-    return check_count(value, "prefetch", minimum=0)
 
 
 def check_real(value, name):

@@ -21,6 +21,7 @@ import numpy as np
 __all__ = [
     "block_order",
     "check_count",
+    "check_prefetch",
     "check_seed",
     "held_out_blocks",
     "plan_order",
@@ -205,6 +206,25 @@ def check_count(value, name, *, minimum):
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def check_prefetch(value):
+    """``value`` as a read-ahead: an int >= 0, ``None`` (unbounded) or ``"auto"``.
+
+    Examples
+    --------
+    >>> check_prefetch("auto"), check_prefetch(None), check_prefetch(np.int64(2))
+    ('auto', None, 2)
+    >>> check_prefetch("fast")
+    Traceback (most recent call last):
+    ...
+    TypeError: prefetch must be an integer >= 0, None or 'auto', got 'fast' (str)
+    """
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return value
+    if isinstance(value, str):
+        raise TypeError(f"prefetch must be an integer >= 0, None or 'auto', got {value!r} (str)")
+    return check_count(value, "prefetch", minimum=0)
 
 
 def plan_order(n_blocks, *, shuffle_blocks=False, shuffle_rows=False, epochs=1, random_state=None):

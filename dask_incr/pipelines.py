@@ -57,6 +57,24 @@ def final_estimator(estimator):
     return estimator.steps[-1][1] if is_pipeline(estimator) else estimator
 
 
+def first_estimator(estimator):
+    """The step that reads a pipeline's ``X`` first (its first step not skipped), or ``estimator`` itself.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler, StandardScaler
+    >>> type(first_estimator(make_pipeline("passthrough", StandardScaler(), MinMaxScaler()))).__name__
+    'StandardScaler'
+    """
+    if not is_pipeline(estimator):
+        return estimator
+    for _, step in estimator.steps:
+        if not is_skipped(step):
+            return first_estimator(step)
+    return estimator
+
+
 def refused_step(pipeline):
     """Why a pipeline cannot learn block by block, naming the first step at fault; ``None`` if it can.
 

@@ -2,24 +2,23 @@
 
 ``predict``, ``predict_proba``, ``transform``, ... of a fitted estimator are
 mapped over the row blocks of a dask Array (one task per block, column chunks
-joined in the task) or the partitions of a dask DataFrame, lazily. A score is
-computed from those lazy predictions and ``y`` in memory.
+joined in the task) or the partitions of a dask DataFrame or Bag, lazily, by
+:mod:`dask_incr.mapping`. A score is computed from those lazy predictions and
+``y`` in memory.
 """
 
 from __future__ import annotations
 
 import dask
-import dask.array as da
-import dask.bag as db
-import dask.dataframe as dd
-import numpy as np
-import pandas as pd
-from dask.base import get_scheduler, tokenize
+from dask.base import get_scheduler
 from dask.delayed import Delayed
 from sklearn.metrics import get_scorer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from .blocks import check_input, check_same_rows
+from .checks import check_dimensions
+from .mapping import apply_block, apply_partition, apply_records, check_meta, predict_blocks
 from .scoring import check_scoring, default_scoring
 
 __all__ = [
@@ -33,31 +32,6 @@ __all__ = [
 ]
 
 
-def predict_blocks(estimator, method, X, meta=None):
-    """``estimator.<method>`` over each block of ``X``: lazy for dask input.
-
-    Returns a dask Array (row chunks of X) for a dask Array, a dask Series or
-    DataFrame for a dask DataFrame (``meta`` sets its type), a dask Bag of
-    one result per record for a dask Bag (e.g. texts), and the estimator's
-    own result for in-memory data.
-
-    Examples
-    --------
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> X = da.arange(12.0, chunks=4).reshape(6, 2)
-    >>> scaler = StandardScaler().fit(X.compute())
-    >>> predict_blocks(scaler, "transform", X).chunks
-    ((2, 2, 2), (2,))
-    """
-    if isinstance(X, da.Array):
-        return _map_array(estimator, method, X, meta)
-    if isinstance(X, (dd.DataFrame, dd.Series)):
-        return _map_frame(estimator, method, X, meta)
-    if isinstance(X, db.Bag):
-        return X.map_partitions(apply_records, estimator, method, token=f"{method}-{tokenize(estimator, method, X)}")
-    return getattr(estimator, method)(X)
-
-
 def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
     """Score ``estimator`` (wrapped by ``model``) on ``X`` and ``y``, predicting block by block.
 
@@ -68,12 +42,17 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
 
     Examples
     --------
+    >>> import dask.array as da
     >>> from sklearn.linear_model import LinearRegression
     >>> X = da.arange(8.0, chunks=4).reshape(4, 2)
     >>> reg = LinearRegression().fit(X.compute(), [0.0, 1.0, 2.0, 3.0])
     >>> round(score_blocks(reg, reg, None, X, da.arange(4.0, chunks=2)), 6)
     1.0
     """
+    X = check_input(X, "X", optional=False)
+    y, sample_weight = check_input(y, "y"), check_input(sample_weight, "sample_weight")
+    check_same_rows(X, y, "y")  # before the predictions are computed
+    check_same_rows(X, sample_weight, "sample_weight")
     kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
     lazy = any(dask.is_dask_collection(v) for v in (X, y, sample_weight))
     scoring = scoring if scoring is not None else default_scoring(estimator)
@@ -138,12 +117,14 @@ class BlockwiseMethods:
     def predict(self, X):
         """Predict for each block of ``X``.
 
-        Returns a dask Array (row chunks of X) for a dask Array, a dask Series
-        or DataFrame for a dask DataFrame (``predict_meta`` sets its type),
-        and the estimator's own result for in-memory data.
+        Returns a dask Array (row chunks of X) for a dask Array; for a dask
+        DataFrame, a dask Array with one chunk per partition, as dask-ml's
+        ``Incremental`` does (a pandas ``predict_meta`` gives a dask Series or
+        DataFrame instead); for in-memory data, the estimator's own result.
 
         Examples
         --------
+        >>> import dask.array as da
         >>> from dask_incr import Incremental
         >>> from sklearn.linear_model import SGDRegressor
         >>> X = da.ones((6, 2), chunks=(3, 1))
@@ -159,6 +140,7 @@ class BlockwiseMethods:
 
         Examples
         --------
+        >>> import dask.array as da
         >>> from dask_incr import Incremental
         >>> from sklearn.linear_model import SGDClassifier
         >>> X = da.arange(12.0, chunks=3).reshape(6, 2)
@@ -204,6 +186,7 @@ class BlockwiseMethods:
 
         Examples
         --------
+        >>> import dask.array as da
         >>> from dask_incr import Incremental
         >>> from sklearn.preprocessing import StandardScaler
         >>> X = da.arange(12.0, chunks=4).reshape(6, 2)
@@ -265,144 +248,9 @@ class BlockwiseMethods:
 
     def _apply(self, method, X, meta):
         check_is_fitted(self)
+        X = check_input(X, "X", optional=False)
+        check_dimensions(self.estimator_, X)
         if meta is None and method in ("predict", "transform"):
             meta = self.meta
+        check_meta(meta, method)
         return predict_blocks(self.estimator_, method, X, meta)
-
-
-
-def apply_block(block, estimator, method, tail, out_dtype):
-    """``estimator.<method>(block)`` for one block of a dask Array.
-
-    A block of 0 rows gives an empty result of the right shape and dtype,
-    without calling the estimator (scikit-learn refuses empty input).
-
-    Examples
-    --------
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> scaler = StandardScaler().fit(np.ones((2, 3)))
-    >>> apply_block(np.zeros((0, 3)), scaler, "transform", (3,), float).shape
-    (0, 3)
-    """
-    if block.shape[0] == 0:
-        return np.empty((0,) + tuple(tail), dtype=out_dtype)
-    # the dtype the lazy array promised (predict_meta may ask for another one)
-    return np.asarray(getattr(estimator, method)(block)).astype(out_dtype, copy=False)
-
-
-def apply_records(records, estimator, method):
-    """``estimator.<method>`` of one Bag partition (a list of records): a list, one result per record.
-
-    Examples
-    --------
-    >>> from sklearn.feature_extraction.text import HashingVectorizer
-    >>> len(apply_records(["a b", "c"], HashingVectorizer(n_features=4), "transform")), apply_records([], None, "x")
-    (2, [])
-    """
-    records = list(records)
-    if not records:
-        return []
-    return list(getattr(estimator, method)(records))
-
-
-def apply_partition(part, estimator, method, template):
-    """``estimator.<method>(part)`` for one partition, shaped like ``template``.
-
-    A pandas ``template`` gives a Series or DataFrame indexed like ``part``;
-    an empty partition gives an empty one.
-
-    Examples
-    --------
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> part = pd.DataFrame({"a": [1.0, 3.0]}, index=[5, 6])
-    >>> scaler = StandardScaler().fit(part)
-    >>> apply_partition(part, scaler, "transform", pd.DataFrame({"a": []}))
-         a
-    5 -1.0
-    6  1.0
-    """
-    if len(part) == 0:
-        return template.iloc[:0] if hasattr(template, "iloc") else template[:0]
-    out = getattr(estimator, method)(part)
-    if isinstance(template, pd.Series):
-        return pd.Series(np.asarray(out), index=part.index, name=template.name).astype(template.dtype)
-    if isinstance(template, pd.DataFrame):
-        return pd.DataFrame(np.asarray(out), index=part.index, columns=template.columns).astype(template.dtypes)
-    return out
-
-
-def _probe(estimator, method, X):
-    """The method's output on one row of zeros: tells shape after the rows and dtype."""
-    sample = np.zeros((1,) + X.shape[1:], dtype=X.dtype)
-    out = getattr(estimator, method)(sample)
-    if not hasattr(out, "shape"):
-        raise TypeError(
-            f"{type(estimator).__name__}.{method} returns {type(out).__name__}, not an array; "
-            "it cannot be mapped over blocks"
-        )
-    return np.asarray(out)
-
-
-def _map_array(estimator, method, X, meta):
-    if meta is not None and np.ndim(meta) <= 1:
-        tail, dtype = (), np.asarray(meta).dtype
-    else:
-        probe = _probe(estimator, method, X)
-        tail, dtype = probe.shape[1:], (probe.dtype if meta is None else np.asarray(meta).dtype)
-    in_index = "ij"[: X.ndim]
-    out_index = "i" + "klmn"[: len(tail)]
-    # concatenate=True joins a block's column chunks inside its task: no rechunk tasks.
-    return da.blockwise(
-        apply_block,
-        out_index,
-        X,
-        in_index,
-        concatenate=True,
-        new_axes=dict(zip(out_index[1:], tail)),
-        dtype=dtype,
-        meta=np.empty((0,) * len(out_index), dtype=dtype),
-        name=f"{method}-{tokenize(estimator, method, X, tail, dtype)}",
-        estimator=estimator,
-        method=method,
-        tail=tail,
-        out_dtype=dtype,
-    )
-
-
-def _frame_meta(estimator, method, X):
-    """An empty pandas Series or DataFrame of the method's output on X's partitions."""
-    sample = X._meta_nonempty.iloc[:1]
-    out = getattr(estimator, method)(sample)
-    values = np.asarray(out)
-    index = X._meta.index
-    if values.ndim == 1:
-        return pd.Series(values[:0], index=index, name=None)
-    columns = getattr(out, "columns", None)
-    if columns is None:
-        columns = _column_names(estimator, method, values.shape[1])
-    return pd.DataFrame(values[:0], index=index, columns=columns)
-
-
-def _column_names(estimator, method, width):
-    names = None
-    if method == "transform" and hasattr(estimator, "get_feature_names_out"):
-        try:
-            names = list(estimator.get_feature_names_out())
-        except (AttributeError, ValueError, TypeError):
-            names = None
-    elif hasattr(estimator, "classes_"):
-        names = list(np.asarray(estimator.classes_))
-    return names if names is not None and len(names) == width else list(range(width))
-
-
-def _map_frame(estimator, method, X, meta):
-    template = meta if meta is not None else _frame_meta(estimator, method, X)
-    return X.map_partitions(
-        apply_partition,
-        estimator,
-        method,
-        template,
-        meta=template,
-        token=f"{method}-{tokenize(estimator, method, X, template)}",
-    )
-

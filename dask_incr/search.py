@@ -35,10 +35,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .blocks import align_blocks, type_name
-from .fit import check_estimators, check_incremental, run_fits
+from .fit import check_estimators, run_fits
 from .options import DEFAULT_PREFETCH, FitOptions
 from .orders import check_count, check_seed, resolve_seed
 from .predict import check_scoring, predict_blocks, score_blocks
+from .steps import check_incremental
 
 __all__ = ["SuccessiveHalvingSearchCV", "rung_sizes"]
 

@@ -11,11 +11,60 @@ import copy
 
 import numpy as np
 from scipy import sparse
+from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 
 from .orders import row_permutation
 
-__all__ = ["partial_fit_step", "pipeline_partial_fit_step"]
+__all__ = ["NotIncrementalError", "check_incremental", "partial_fit_step", "pipeline_partial_fit_step", "type_name"]
+
+
+def type_name(value):
+    """The qualified type name of ``value``, for messages.
+
+    Examples
+    --------
+    >>> type_name(None), type_name({}), type_name(np.zeros(1))
+    ('None', 'dict', 'numpy.ndarray')
+    """
+    if value is None:
+        return "None"
+    cls = type(value)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+
+
+class NotIncrementalError(TypeError, ValueError):
+    """The estimator cannot learn block by block (no ``partial_fit``).
+
+    Both a ``TypeError`` (a wrong kind of object) and a ``ValueError`` (what
+    dask-ml raises), so either ``except`` clause catches it.
+    """
+
+
+def check_incremental(estimator):
+    """Raise :class:`NotIncrementalError` unless ``estimator`` is an instance with ``partial_fit``.
+
+    A scikit-learn ``Pipeline`` passes here: its steps are checked by
+    :func:`dask_incr.checks.check_pipeline`.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> check_incremental(SGDClassifier())
+    >>> check_incremental(SGDClassifier)
+    Traceback (most recent call last):
+    ...
+    dask_incr.steps.NotIncrementalError: pass an estimator instance, not the class SGDClassifier; e.g. SGDClassifier()
+    """
+    if isinstance(estimator, type):
+        raise NotIncrementalError(
+            f"pass an estimator instance, not the class {estimator.__name__}; e.g. {estimator.__name__}()"
+        )
+    if not callable(getattr(estimator, "partial_fit", None)) and not isinstance(estimator, Pipeline):
+        raise NotIncrementalError(
+            f"{type_name(estimator)} has no partial_fit method, so it cannot learn block by block; "
+            "use an estimator that supports incremental learning (e.g. SGDClassifier, MiniBatchKMeans, IncrementalPCA)"
+        )
 
 
 def n_rows(data):

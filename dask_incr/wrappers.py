@@ -20,13 +20,15 @@ import numpy as np
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
-from .blocks import coerce
+from .blocks import check_input, coerce
 from .checkpoint import load_checkpoint
-from .fit import _tags_of, check_incremental, run_fit
+from .checks import tags_of
+from .fit import run_fit
 from .options import OPTION_NAMES, FitOptions
 from .orders import resolve_seed
 from .pipelines import final_estimator
 from .predict import BlockwiseMethods, check_scoring
+from .steps import check_incremental
 
 __all__ = ["Incremental"]
 
@@ -207,7 +209,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = _tags_of(self.estimator)
+        inner = tags_of(self.estimator)
         if inner is None:
             return tags
         tags.estimator_type = inner.estimator_type
@@ -250,7 +252,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         >>> Incremental(SGDRegressor(random_state=0)).fit(X, y).n_features_in_
         2
         """
-        model, state = self._run(X, y, fit_kwargs, call=0, compute=True, validation=validation)
+        model, state = self._run(X, y, fit_kwargs, call=0, compute=True, find_classes=True, validation=validation)
         # Only now, after success: a failed fit leaves the wrapper as it was.
         self.__dict__.update(state, estimator_=model)
         return self
@@ -281,7 +283,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         2
         """
         call = self.n_calls_ if self.__sklearn_is_fitted__() else 0
-        model, state = self._run(X, y, fit_kwargs, call=call, compute=True, validation=validation)
+        model, state = self._run(X, y, fit_kwargs, call=call, compute=True, find_classes=False, validation=validation)
         self.__dict__.update(state, estimator_=model)
         return self
 
@@ -304,13 +306,14 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         >>> lazy.compute().order_
         [2, 1, 0]
         """
-        model, state = self._run(X, y, fit_kwargs, call=0, compute=False)
+        model, state = self._run(X, y, fit_kwargs, call=0, compute=False, find_classes=True)
         template = clone(self)
         name = "incremental-" + tokenize(model.key, template, state)
         return dask.delayed(fitted_wrapper, pure=True)(template, model, state, dask_key_name=name)
 
-    def _run(self, X, y, fit_kwargs, *, call, compute, validation=None):
+    def _run(self, X, y, fit_kwargs, *, call, compute, find_classes, validation=None):
         """Check everything cheap, then fit through the functional layer's runner."""
+        X, y = check_input(X, "X", optional=False), check_input(y, "y")  # what the data are comes first
         if call == 0:
             check_incremental(self.estimator)
         options = self._options()
@@ -341,7 +344,8 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
             seed = call_seed(base_seed, call)
         fit_kwargs = dict(fit_kwargs)
         sample_weight = fit_kwargs.pop("sample_weight", None)
-        fit_kwargs = _with_classes(start, y, fit_kwargs)
+        if find_classes:  # fit sees all the data; a partial_fit call sees one part of a stream
+            fit_kwargs = _with_classes(start, y, fit_kwargs)
         plan = run_fit(
             start,
             X,
@@ -404,7 +408,7 @@ def _with_classes(estimator, y, fit_kwargs):
         y is None
         or "classes" in fit_kwargs
         or hasattr(estimator, "classes_")
-        or getattr(_tags_of(estimator), "estimator_type", None) != "classifier"
+        or getattr(tags_of(estimator), "estimator_type", None) != "classifier"
         or not callable(getattr(estimator, "partial_fit", None))
         or "classes" not in inspect.signature(estimator.partial_fit).parameters
         or (getattr(y, "ndim", 1) == 2 and y.shape[1] != 1)  # multi-output

@@ -1,10 +1,14 @@
 """The Sphinx documentation in docs/: it builds without a warning, and its picture shows what it says."""
 
+import csv
 import pathlib
+import pickle
 import re
 import runpy
 import textwrap
 
+import dask
+import numpy as np
 import pytest
 from dask.utils import key_split
 
@@ -138,3 +142,75 @@ def test_the_learning_curve_is_what_the_stopping_page_says():
     assert all(scores[e] < max(scores[:e]) + 1e-3 for e in range(35, 40)), "each less than tol above the best before it"
     best = 1 + max(range(40), key=lambda e: (scores[e], -e))
     assert best == 40 and clf.estimator_.t_ == 40 * 18_000, "the model returned is epoch 40's"
+
+
+# -- docs/usage.rst's bad-input table: every row is run ------------------------------------
+
+
+def _bad_input_section():
+    text = (DOCS / "usage.rst").read_text(encoding="utf-8")
+    return text[text.index("\nErrors\n------\n") :]
+
+
+def _indented_block(lines):
+    """The indented body of a directive: its lines up to the first unindented one, options dropped."""
+    body = []
+    for line in lines:
+        if line.strip() and not line.startswith(" "):
+            break
+        if not line.strip().startswith(":"):
+            body.append(line[3:])
+    return body
+
+
+def bad_input_setup():
+    """The code block the table's calls use, as written in the docs."""
+    section = _bad_input_section()
+    after = section[section.index(".. code-block:: python") :].splitlines()[1:]
+    return "\n".join(_indented_block(after))
+
+
+def bad_input_rows():
+    """``(call, exception name, message)`` per row of the csv-table, backquotes stripped."""
+    section = _bad_input_section()
+    after = section[section.index(".. csv-table:: Bad input") :].splitlines()[1:]
+    body = [line for line in _indented_block(after) if line.strip()]
+    return [tuple(cell.strip().strip("`") for cell in row) for row in csv.reader(body, skipinitialspace=True)]
+
+
+def _exception_class(name):
+    import builtins
+
+    import sklearn.exceptions
+
+    import dask_incr
+
+    for namespace in (builtins, dask_incr, sklearn.exceptions):
+        if hasattr(namespace, name):
+            return getattr(namespace, name)
+    raise AssertionError(f"the table names an unknown exception {name}")
+
+
+def refuse_to_compute(*args, **kwargs):
+    raise AssertionError("something was computed before the bad input was refused")
+
+
+def test_the_bad_input_table_covers_every_entry_point():
+    calls = [call for call, _, _ in bad_input_rows()]
+    assert len(calls) >= 40
+    for entry in ("fit_blocks(", "plan_fit(", ".fit(", ".partial_fit(", ".lazy_fit(", ".predict(", ".score(", "build_chain("):
+        assert any(entry in call for call in calls), f"no row calls {entry}"
+    assert len(set(calls)) == len(calls), "a call is listed twice"
+
+
+@pytest.mark.parametrize("call, exception, message", bad_input_rows(), ids=[row[0] for row in bad_input_rows()])
+def test_every_row_of_the_bad_input_table_raises_as_documented(call, exception, message):
+    namespace = {}
+    exec(bad_input_setup(), namespace)
+    in_memory = {name: value for name, value in namespace.items() if isinstance(value, np.ndarray) or hasattr(value, "get_params")}
+    before = {name: pickle.dumps(value) for name, value in in_memory.items()}
+    with dask.config.set(scheduler=refuse_to_compute), pytest.raises(Exception) as raised:
+        eval(call, namespace)
+    assert type(raised.value) is _exception_class(exception), f"{call} raised {type(raised.value).__name__}: {raised.value}"
+    assert message in str(raised.value), f"{call}: {raised.value}"
+    assert {name: pickle.dumps(value) for name, value in in_memory.items()} == before, "the caller's objects changed"

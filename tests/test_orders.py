@@ -140,3 +140,30 @@ def test_incremental_fits_the_same_model_as_dask_ml():
     theirs = dask_ml_wrappers.Incremental(SGDClassifier(random_state=0), random_state=7).fit(X, y, classes=[0, 1])
     ours = Incremental(SGDClassifier(random_state=0), random_state=7).fit(X, y, classes=[0, 1])
     assert_same_model(ours.estimator_, theirs.estimator_)
+
+
+def test_the_documented_differences_from_dask_ml_hold():
+    """docs/facade.rst: a RandomState instance and later partial_fit calls visit other orders than dask-ml."""
+    dask_ml_wrappers = pytest.importorskip("dask_ml.wrappers")
+    import dask.array as da
+    from sklearn.linear_model import SGDClassifier
+
+    from dask_incr import Incremental
+
+    X = da.random.default_rng(0).normal(size=(200, 4), chunks=20)
+    y = (X[:, 0] > 0).astype(int)
+
+    def both(random_state, calls):
+        models = []
+        for wrapper in (dask_ml_wrappers.Incremental, Incremental):
+            state = np.random.RandomState(7) if random_state == "instance" else random_state
+            model = wrapper(SGDClassifier(random_state=0), random_state=state).fit(X, y, classes=[0, 1])
+            for _ in range(calls - 1):
+                model.partial_fit(X, y)
+            models.append(model.coef_)
+        return models
+
+    theirs, ours = both(7, calls=2)
+    assert not np.array_equal(theirs, ours), "later partial_fit calls: dask-ml repeats its order, ours does not"
+    theirs, ours = both("instance", calls=1)
+    assert not np.array_equal(theirs, ours), "a RandomState instance: dask-ml shuffles with it, we draw a seed"

@@ -244,7 +244,7 @@ def test_a_long_pipeline_fit_run_in_windows_equals_the_loop(data):
 def test_partial_fit_of_a_wrapped_pipeline_continues_from_the_fitted_one(data):
     X, y = data
     clf = Incremental(make_pipeline(StandardScaler(), SGDClassifier(random_state=0)), shuffle_blocks=False)
-    clf.partial_fit(X, y).partial_fit(X, y)
+    clf.partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)  # as scikit-learn, classes on the first call
     pipe = make_pipeline(StandardScaler(), SGDClassifier(random_state=0))
     expected = manual_pipeline_fit(pipe, X, y, order=[0, 1, 2, 3] * 2, step_kwargs={"sgdclassifier": {"classes": [0, 1]}})
     assert_same_pipeline(clf.estimator_, expected)

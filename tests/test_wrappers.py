@@ -6,10 +6,12 @@ import pickle
 
 import dask
 import dask.array as da
+import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from dask.delayed import Delayed
 from dask.dot import to_graphviz
 from numpy.testing import assert_array_equal
@@ -243,18 +245,52 @@ def test_methods_on_dataframes_with_empty_partitions():
     clf = Incremental(SGDClassifier(loss="log_loss", random_state=0)).fit(ddf, dd.from_pandas(target, npartitions=4))
     gappy = ddf.map_partitions(lambda part: part[part.index >= 30], meta=ddf._meta)  # two empty partitions
     predicted = clf.predict(gappy)
-    assert isinstance(predicted, dd.Series)
-    assert_array_equal(predicted.compute().to_numpy(), clf.estimator_.predict(frame.iloc[30:]))
-    assert_array_equal(predicted.compute().index, frame.index[30:])
+    assert isinstance(predicted, da.Array) and predicted.numblocks == (4,)
+    assert_array_equal(predicted.compute(), clf.estimator_.predict(frame.iloc[30:]))
     proba = clf.predict_proba(gappy)
-    assert isinstance(proba, dd.DataFrame) and list(proba.columns) == [0, 1]
+    assert isinstance(proba, da.Array) and proba.shape[1] == 2
     assert proba.compute().shape == (30, 2)
     assert clf.predict(ddf[ddf.a > 100]).compute().shape == (0,)
 
     scaler = Incremental(StandardScaler()).fit(ddf)
     scaled = scaler.transform(gappy)
-    assert list(scaled.columns) == list("abc")
-    assert_array_equal(scaled.compute().to_numpy(), scaler.estimator_.transform(frame.iloc[30:]))
+    assert isinstance(scaled, da.Array) and scaled.shape[1] == 3
+    assert_array_equal(scaled.compute(), scaler.estimator_.transform(frame.iloc[30:]))
+
+
+def test_dataframe_outputs_are_dask_arrays_as_in_dask_ml_unless_pandas_is_asked_for():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"], index=range(100, 140))
+    ddf = dd.from_pandas(frame, npartitions=2)
+    target = dd.from_pandas((frame.a > 0).astype(int), npartitions=2)
+    metas = {
+        "predict_meta": pd.Series([], dtype="int64", name="label"),
+        "predict_proba_meta": pd.DataFrame({"no": [], "yes": []}),
+    }
+    clf = Incremental(SGDClassifier(loss="log_loss", random_state=0), random_state=0, **metas).fit(ddf, target)
+    predicted, proba = clf.predict(ddf), clf.predict_proba(ddf)
+    assert isinstance(predicted, dd.Series) and predicted.name == "label"
+    assert isinstance(proba, dd.DataFrame) and list(proba.columns) == ["no", "yes"]
+    assert_array_equal(predicted.compute().index, frame.index)
+    assert_array_equal(proba.compute().to_numpy(), clf.estimator_.predict_proba(frame))
+    plain = Incremental(SGDClassifier(loss="log_loss", random_state=0), random_state=0).fit(ddf, target)
+    assert_array_equal(plain.predict(ddf).compute(), predicted.compute().to_numpy())
+    as_frames = Incremental(StandardScaler().set_output(transform="pandas")).fit(ddf)
+    scaled = as_frames.transform(ddf)  # the estimator returns pandas: a dask DataFrame, as dask-ml infers
+    assert isinstance(scaled, dd.DataFrame) and list(scaled.columns) == ["a", "b"]
+    assert_array_equal(scaled.compute().index, frame.index)
+    scaler = Incremental(StandardScaler(), transform_meta=np.empty((0, 2), dtype=np.float32)).fit(ddf)
+    narrow = scaler.transform(ddf)
+    assert isinstance(narrow, da.Array) and narrow.dtype == np.float32 and narrow.compute().dtype == np.float32
+
+
+@pytest.mark.parametrize("as_frame", [False, True], ids=["array", "dataframe"])
+def test_a_meta_of_the_wrong_dimensions_is_named_when_blocks_disagree(as_frame):
+    X = da.ones((20, 2), chunks=10)
+    scaler = Incremental(StandardScaler(), transform_meta=np.array([], dtype=np.float32)).fit(X)
+    data = dd.from_dask_array(X) if as_frame else X
+    with pytest.raises(ValueError, match=r"StandardScaler.transform returned a 2-D block but its meta promised 1-D"):
+        scaler.transform(data).compute()
 
 
 def test_meta_sets_the_output_type():
@@ -562,3 +598,32 @@ def test_lazy_fit_draws_with_graphviz(classification):
 )
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_methods_on_a_bag_are_lazy_an_array_with_a_meta_and_a_bag_of_records_without():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    records = ["a b", "c d", "e f", "a c", "b d"]
+    texts = db.from_sequence(records, npartitions=2)
+    vectorizer = Incremental(HashingVectorizer(n_features=8), transform_meta=sp.csr_matrix((0, 8))).fit(texts)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("something was computed")
+
+    without_meta = Incremental(HashingVectorizer(n_features=8)).fit(texts)
+    with dask.config.set(scheduler=refuse):
+        lazy = vectorizer.transform(texts)
+        records_out = without_meta.transform(texts)
+    assert isinstance(lazy, da.Array) and lazy.shape[1] == 8
+    expected = HashingVectorizer(n_features=8).transform(records)
+    assert_array_equal(lazy.compute().toarray(), expected.toarray())
+    assert isinstance(records_out, db.Bag) and records_out.npartitions == 2
+    assert_array_equal(sp.vstack(records_out.compute()).toarray(), expected.toarray())
+
+
+@pytest.mark.parametrize("meta", ["int64", 0, [0]], ids=["str", "int", "list"])
+def test_a_meta_that_is_not_an_output_template_is_named(meta):
+    X = da.ones((20, 2), chunks=10)
+    fitted = Incremental(SGDRegressor(random_state=0), predict_meta=meta).fit(X, da.ones(20, chunks=10))
+    with pytest.raises(TypeError, match=f"predict_meta must be an empty output template .* got {type(meta).__name__}"):
+        fitted.predict(X)
