@@ -42,6 +42,7 @@ def parse(argv=None):
     p.add_argument("--repeats", type=int, default=3, help="runs per case (the 10^6-step case runs once)")
     p.add_argument("--million", type=int, default=1_000_000, help="steps of the longest generated fit (0: skip)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
+    p.add_argument("--windows", default="2000,5000,10000,20000", help="window sizes to compare at 20k steps ('': skip)")
     p.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
     return p.parse_args(argv)
 
@@ -66,6 +67,42 @@ def plain_loop(n_blocks, epochs):
         for block in blocks:
             model.partial_fit(block, block[:, 0])
     return time.perf_counter() - start
+
+
+def run_window(n_blocks, window, scheduler):
+    """One fit of from_array data with a given window, in this (fresh) process: wall and CPU seconds, loop."""
+    from dask_incr.fit import run_fit
+    from dask_incr.options import FitOptions
+
+    X, y = make_input("from_array", n_blocks)
+    loop = plain_loop(n_blocks, 1)
+    with dask.config.set(scheduler=scheduler):
+        wall, cpu = time.perf_counter(), time.process_time()
+        run_fit(SGDRegressor(random_state=0), X, y, options=FitOptions(window=window))
+        return time.perf_counter() - wall, time.process_time() - cpu, loop
+
+
+def window_sweep(n_blocks, windows, repeats, timeout):
+    rows = []
+    for scheduler in ("sync", "threads"):
+        for window in windows:
+            results = []
+            for _ in range(repeats):
+                status, result, _ = run_isolated(run_window, (n_blocks, window, scheduler), timeout=timeout)
+                if status == "ok":
+                    results.append(result)
+            if not results:
+                rows.append([scheduler, window, "—", "—", "—"])
+                continue
+            wall, cpu, loop = (median([r[i] for r in results]) for i in range(3))
+            above = [(wall - loop) / n_blocks * 1e3, (cpu - loop) / n_blocks * 1e3]
+            rows.append([scheduler, window, *above, len(results)])
+    return (
+        f"#### Window size: from_array, {n_blocks:,} steps, per-step cost above the loop (ms)\n\n"
+        "A computed fit longer than a window is built and run window by window; each window's graph is "
+        "ordered by dask on its own, and ordering grows faster than linearly in a window's length.\n\n"
+        + md_table(["scheduler", "window (steps)", "wall − loop ms/step", "CPU − loop ms/step", "runs"], rows)
+    )
 
 
 def run_case(code, kind, n_blocks, epochs, scheduler):
@@ -147,6 +184,8 @@ def main(argv=None):
                            per_step[key], ratio, met(ratio, 1.2) if code == "dask_incr" else "(reference)"])
     headers = ["input", "steps", "scheduler", "code", "fit s", "plain loop ms/step", "fit − loop, ms/step",
                "peak RSS GiB (whole process)", "runs", "≤ 0.3 ms @20k", "RSS ≤ 1 GiB @10^6"]
+    windows = [int(w) for w in args.windows.split(",") if w]
+    sweep = window_sweep(2_000 if args.quick else 20_000, windows, repeats, args.timeout) if windows else ""
     return (
         f"### Long fits: per-step cost above a plain loop, by input kind ({ROWS} × {COLS} blocks, SGDRegressor)\n\n"
         f"Medians of {repeats} runs (one at 10^6 steps), each in a fresh process; dask_incr at its defaults "
@@ -157,6 +196,8 @@ def main(argv=None):
         + "\n\n#### Linearity: per-step cost above the loop at 10× the steps\n\n"
         + md_table(["code", "input", "scheduler", "steps", "ms/step small", "ms/step large", "ratio", "≤ 1.2×"],
                    linear)
+        + "\n\n"
+        + sweep
     )
 
 
