@@ -92,7 +92,7 @@ def make_parser():
     parser.add_argument("--blocks", type=count_of(1, "block"), default=200, help="row blocks to fit, one step each")
     parser.add_argument("--rows", type=count_of(1, "row"), default=10_000, help="rows per block")
     parser.add_argument(
-        "--features", type=count_of(2, "feature"), default=20, help="columns of X (at least 2: the 2 informative ones)"
+        "--features", type=count_of(2, "feature"), default=20, help="columns of X; at least 2, the informative ones"
     )
     parser.add_argument(
         "--picture", default="fit-chain.png", help="file to draw the first steps of the chain in (.png or .svg)"
