@@ -30,7 +30,7 @@ FULL = {
     "realistic": [],
     "cluster": [],
     "shapes": ["--repeats", "2"],
-    "long_fits": [],
+    "long_fits": ["--repeats", "2"],
     "scoring": [],
     "many": [],
 }
