@@ -19,6 +19,12 @@ from .options import DEFAULT_PREFETCH, FitOptions
 
 __all__ = ["fit_blocks_many"]
 
+# Options of fit_blocks that decide between epochs of one model: not options here.
+_SINGLE_FIT_ONLY = frozenset({
+    "early_stopping", "validation_fraction", "n_iter_no_change", "tol", "scoring", "restore_best",
+    "validation", "checkpoint_dir", "resume", "return_history",
+})
+
 
 def fit_blocks_many(
     estimators,
@@ -76,6 +82,13 @@ def fit_blocks_many(
     >>> [key[1] for key in (lazy[0].key, lazy[1].key)], lazy[0].key[0] != lazy[1].key[0]
     ([3, 3], True)
     """
+    single = sorted(_SINGLE_FIT_ONLY.intersection(fit_kwargs))
+    if single:
+        raise TypeError(
+            f"fit_blocks_many does not take {single[0]!r}: early stopping, validation, checkpoints and history "
+            "are options of a single fit; fit each model with dask_incr.fit_blocks, or compare them with "
+            "dask_incr.SuccessiveHalvingSearchCV"
+        )
     options = FitOptions(
         shuffle_blocks=shuffle_blocks,
         shuffle_rows=shuffle_rows,

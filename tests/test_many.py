@@ -260,8 +260,11 @@ def test_an_explicit_order_with_row_shuffles_equals_the_loop():
         ([SGDClassifier(), SGDClassifier()], {}, ValueError, r"estimators\[0\]: SGDClassifier.partial_fit needs classes="),
         ([SGDRegressor()], {"epochs": 0}, ValueError, "epochs must be >= 1"),
         ([SGDRegressor()], {"clases": [0, 1]}, TypeError, r"estimators\[0\]: .*unexpected keyword argument 'clases'"),
+        ([SGDRegressor()], {"early_stopping": True}, TypeError, "fit_blocks_many does not take 'early_stopping'"),
+        ([SGDRegressor()], {"validation": (np.ones((4, 2)), np.ones(4))}, TypeError, "does not take 'validation'"),
     ],
-    ids=["empty", "not a list", "no partial_fit", "a class", "no classes", "bad option", "bad keyword"],
+    ids=["empty", "not a list", "no partial_fit", "a class", "no classes", "bad option", "bad keyword",
+         "early stopping", "validation"],
 )
 def test_bad_input_is_refused_before_any_work(estimators, kwargs, error, message):
     X = da.ones((20, 2), chunks=5)
