@@ -171,6 +171,17 @@ def test_every_estimator_on_column_chunked_blocks(case, scheduler):
 # --- options and behaviour -----------------------------------------------------------
 
 
+def test_the_processes_scheduler_gives_the_loop_s_model():
+    # dask's third local scheduler: every block and model crosses a process boundary.
+    X = da.random.default_rng(0).normal(size=(120, 3), chunks=(30, 2))
+    y = (X[:, 0] > 0).astype(int)
+    options = dict(epochs=2, shuffle_blocks=True, shuffle_rows=True, random_state=1, classes=[0, 1])
+    with dask.config.set(scheduler="processes", num_workers=2):
+        model = fit_blocks(SGDClassifier(random_state=0), X, y, **options)
+    order, seeds, _ = plan_order(4, shuffle_blocks=True, shuffle_rows=True, epochs=2, random_state=1)
+    assert_same_model(model, manual_fit(SGDClassifier(random_state=0), X, y, order=order, seeds=seeds, classes=[0, 1]))
+
+
 def test_compute_false_returns_delayed_of_the_same_model(scheduler):
     X = da.random.default_rng(0).normal(size=(60, 3), chunks=20)
     y = X.sum(axis=1)
