@@ -23,6 +23,7 @@ the steps within 1.2× (linear); client peak RSS at 10^6 steps ≤ 1 GiB.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import common  # noqa: F401
@@ -143,6 +144,8 @@ def main(argv=None):
     cases = QUICK if args.quick else [c for c in CASES if c[1] * c[2] <= max(args.million, 200_000)]
     repeats = 1 if args.quick else args.repeats
     rows, per_step = [], {}
+    headers = ["input", "steps", "scheduler", "code", "fit s", "plain loop ms/step", "fit − loop, ms/step",
+               "peak RSS GiB (whole process)", "runs", "≤ 0.3 ms @20k", "RSS ≤ 1 GiB @10^6"]
     for kind, n_blocks, epochs in cases:
         steps = n_blocks * epochs
         for scheduler in ("sync", "threads"):
@@ -169,6 +172,8 @@ def main(argv=None):
                 rss_target = met(max(peaks) / 2**30, 1.0) if steps >= 1_000_000 else ""
                 rows.append([kind, steps, scheduler, code, seconds, loop / steps * 1e3, above, max(peaks) / 2**30,
                              f"{status} ({len(results)} runs)", target, rss_target])
+                # The full run takes over an hour: each row goes to stderr as soon as it is measured.
+                print(md_table(headers, rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     linear = []
     for (code, kind, epochs, n_blocks, scheduler), above in per_step.items():
         for bigger in (n_blocks * 10,):
@@ -182,8 +187,6 @@ def main(argv=None):
             ratio = per_step[key] / above
             linear.append([code, kind, scheduler, f"{n_blocks * epochs} → {n_blocks * epochs * 10}", above,
                            per_step[key], ratio, met(ratio, 1.2) if code == "dask_incr" else "(reference)"])
-    headers = ["input", "steps", "scheduler", "code", "fit s", "plain loop ms/step", "fit − loop, ms/step",
-               "peak RSS GiB (whole process)", "runs", "≤ 0.3 ms @20k", "RSS ≤ 1 GiB @10^6"]
     windows = [int(w) for w in args.windows.split(",") if w]
     sweep = window_sweep(2_000 if args.quick else 20_000, windows, repeats, args.timeout) if windows else ""
     return (
