@@ -34,6 +34,7 @@ from common import lazy_blocks, make_block, md_table, median, met, run_isolated
 from sklearn.linear_model import SGDRegressor
 
 from dask_incr import fit_blocks
+from dask_incr.fit import DEFAULT_WINDOW
 
 ROWS, COLS = 10, 3
 
@@ -192,7 +193,7 @@ def main(argv=None):
     return (
         f"### Long fits: per-step cost above a plain loop, by input kind ({ROWS} × {COLS} blocks, SGDRegressor)\n\n"
         f"Medians of {repeats} runs (one at 10^6 steps), each in a fresh process; dask_incr at its defaults "
-        "(windows of 10,000 steps when computed). 'generated' with several epochs passes over 10k blocks. "
+        f"(windows of {DEFAULT_WINDOW:,} steps when computed). 'generated' with several epochs passes over 10k blocks. "
         "dask-ml = `Incremental(shuffle_blocks=False)`, one `partial_fit` per pass, at the sizes it survives "
         "(one pass only).\n\n"
         + md_table(headers, rows)
