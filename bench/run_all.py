@@ -28,7 +28,7 @@ FULL = {
     "scaling": [],
     "order_cost": [],
     "realistic": [],
-    "cluster": [],
+    "cluster": ["--repeats", "9"],
     "shapes": ["--repeats", "2"],
     "long_fits": ["--repeats", "2"],
     "scoring": [],

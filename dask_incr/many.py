@@ -14,16 +14,12 @@ model.
 
 from __future__ import annotations
 
-from .fit import run_fits
+import inspect
+
+from .fit import fit_blocks, run_fits
 from .options import DEFAULT_PREFETCH, FitOptions
 
 __all__ = ["fit_blocks_many"]
-
-# Options of fit_blocks that decide between epochs of one model: not options here.
-_SINGLE_FIT_ONLY = frozenset({
-    "early_stopping", "validation_fraction", "n_iter_no_change", "tol", "scoring", "restore_best",
-    "validation", "checkpoint_dir", "resume", "return_history",
-})
 
 
 def fit_blocks_many(
@@ -82,7 +78,7 @@ def fit_blocks_many(
     >>> [key[1] for key in (lazy[0].key, lazy[1].key)], lazy[0].key[0] != lazy[1].key[0]
     ([3, 3], True)
     """
-    single = sorted(_SINGLE_FIT_ONLY.intersection(fit_kwargs))
+    single = sorted(single_fit_options().intersection(fit_kwargs))
     if single:
         raise TypeError(
             f"fit_blocks_many does not take {single[0]!r}: early stopping, validation, checkpoints and history "
@@ -100,3 +96,20 @@ def fit_blocks_many(
     return run_fits(
         estimators, X, y, sample_weight=sample_weight, options=options, fit_kwargs=fit_kwargs, compute=compute
     ).result
+
+
+def single_fit_options():
+    """The keyword-only options of :func:`dask_incr.fit_blocks` that this function lacks.
+
+    They decide between the epochs of one model (early stopping, validation,
+    checkpoints, history), so they are refused here by name rather than passed
+    to ``partial_fit``.
+
+    Examples
+    --------
+    >>> "early_stopping" in single_fit_options(), "epochs" in single_fit_options()
+    (True, False)
+    """
+    own = inspect.signature(fit_blocks_many).parameters
+    single = inspect.signature(fit_blocks).parameters.values()
+    return frozenset(p.name for p in single if p.kind is p.KEYWORD_ONLY and p.name not in own)

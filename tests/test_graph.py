@@ -1,8 +1,6 @@
 """The chain graph: keys, dependencies, tokens, prefetch gating, epochs re-reading."""
 
-import threading
 import time
-import weakref
 
 import dask
 import dask.array as da
@@ -10,6 +8,7 @@ import numpy as np
 import pytest
 from dask.delayed import Delayed
 from dask.task_spec import DataNode, GraphNode, Task
+from live import LiveCounter
 from oracle import assert_same_model, manual_fit
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier, SGDRegressor
@@ -180,25 +179,11 @@ def test_visualize_draws_the_chain(tmp_path):
 # --- bounded memory: count the blocks alive at once ------------------------------------
 
 
-class LiveBlocks:
-    """Counts the blocks a loader made that are still alive."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.live = self.peak = self.loads = 0
+class LiveBlocks(LiveCounter):
+    """Makes 50 × 3 blocks, counting those still alive."""
 
     def load(self, block, seed):
-        data = np.random.default_rng(seed).normal(size=(50, 3))
-        with self.lock:
-            self.live += 1
-            self.loads += 1
-            self.peak = max(self.peak, self.live)
-        weakref.finalize(data, self._release)
-        return data
-
-    def _release(self):
-        with self.lock:
-            self.live -= 1
+        return self.track(np.random.default_rng(seed).normal(size=(50, 3)), block)
 
 
 class SlowLearner(BaseEstimator):

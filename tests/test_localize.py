@@ -6,9 +6,7 @@ the memory held). A learner slower than the loader lets idle threads run ahead
 if anything lets them.
 """
 
-import threading
 import time
-import weakref
 
 import dask
 import dask.array as da
@@ -16,6 +14,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from live import LiveCounter
 from oracle import assert_same_model, manual_fit
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDRegressor
@@ -29,28 +28,14 @@ ROWS = 10  # rows per source chunk
 N_SOURCES = 60
 
 
-class LiveChunks:
-    """Counts the source chunks that are alive and how many were loaded."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.live = self.peak = self.loads = 0
+class LiveChunks(LiveCounter):
+    """Makes the source chunks, counting those alive and how many were loaded."""
 
     def load(self, i):
-        data = np.arange(i * ROWS * 2, (i + 1) * ROWS * 2, dtype=float).reshape(ROWS, 2)
-        with self.lock:
-            self.live += 1
-            self.loads += 1
-            self.peak = max(self.peak, self.live)
-        weakref.finalize(data, self._release)
-        return data
+        return self.track(np.arange(i * ROWS * 2, (i + 1) * ROWS * 2, dtype=float).reshape(ROWS, 2), i)
 
     def frame(self, i):
         return pd.DataFrame(self.load(i), columns=["a", "b"], index=range(i * ROWS, (i + 1) * ROWS), copy=False)
-
-    def _release(self):
-        with self.lock:
-            self.live -= 1
 
 
 def source_array(counter):

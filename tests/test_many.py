@@ -7,7 +7,6 @@ loads are counted with a loader that also counts the blocks alive at once.
 import pickle
 import threading
 import time
-import weakref
 
 import dask
 import dask.array as da
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from live import LiveCounter
 from oracle import assert_same_model, manual_fit
 from sklearn.base import BaseEstimator
 from sklearn.cluster import MiniBatchKMeans
@@ -29,25 +29,11 @@ def refuse_to_compute(*args, **kwargs):
     raise AssertionError("something was computed")
 
 
-class CountingLoader:
-    """Makes blocks, counting how many were loaded and how many are alive at once."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.live = self.peak = self.loads = 0
+class CountingLoader(LiveCounter):
+    """Makes 20 × 3 blocks, counting how many were loaded and how many are alive at once."""
 
     def load(self, block):
-        data = np.random.default_rng(block).normal(size=(20, 3))
-        with self.lock:
-            self.live += 1
-            self.loads += 1
-            self.peak = max(self.peak, self.live)
-        weakref.finalize(data, self._release)
-        return data
-
-    def _release(self):
-        with self.lock:
-            self.live -= 1
+        return self.track(np.random.default_rng(block).normal(size=(20, 3)), block)
 
 
 def counted_array(loader, n_blocks):
@@ -306,3 +292,18 @@ def test_pipelines_and_plain_estimators_in_one_pass_equal_their_own_fits():
     assert_same_model(models[0][0], alone[0][0])
     assert_same_model(models[0][-1], alone[0][-1])
     assert_same_model(models[1], alone[1])
+
+
+def test_every_option_of_a_single_fit_is_refused_by_name():
+    """Keywords only fit_blocks takes are refused, never passed on to partial_fit as fit kwargs."""
+    from dask_incr.many import single_fit_options
+
+    X = da.ones((8, 2), chunks=4)
+    names = {
+        "early_stopping", "validation_fraction", "n_iter_no_change", "tol", "scoring", "restore_best",
+        "validation", "checkpoint_dir", "resume", "return_history",
+    }
+    assert single_fit_options() == names
+    for name in sorted(names):
+        with pytest.raises(TypeError, match=f"fit_blocks_many does not take {name!r}"):
+            fit_blocks_many([SGDRegressor()], X, X[:, 0], **{name: None})

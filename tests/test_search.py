@@ -8,8 +8,6 @@ oracle's loop over the blocks the search says it fed them.
 """
 
 import math
-import threading
-import weakref
 
 import dask
 import dask.array as da
@@ -18,6 +16,7 @@ import pytest
 from distributed import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from live import LiveCounter
 from oracle import assert_same_model, blocks_of, manual_fit
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import SGDClassifier
@@ -280,24 +279,11 @@ def test_validation_data_instead_of_held_out_blocks(classification):
 # -- each training block read once per pass, for all the candidates ----------------------------------
 
 
-class CountingLoader:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.live = self.peak = 0
-        self.loads = []
+class CountingLoader(LiveCounter):
+    """Makes 4 × 2 blocks filled with their index, recording which were loaded."""
 
     def load(self, block):
-        data = np.full((4, 2), float(block))
-        with self.lock:
-            self.live += 1
-            self.loads.append(block)
-            self.peak = max(self.peak, self.live)
-        weakref.finalize(data, self._release)
-        return data
-
-    def _release(self):
-        with self.lock:
-            self.live -= 1
+        return self.track(np.full((4, 2), float(block)), block)
 
 
 def test_each_call_position_reads_its_block_once_for_all_candidates_within_the_bound():
@@ -310,7 +296,7 @@ def test_each_call_position_reads_its_block_once_for_all_candidates_within_the_b
     with dask.config.set(scheduler="threads", num_workers=4):
         search.fit(X, y)
     (test_block,) = search.test_blocks_
-    train_loads = [b for b in loader.loads if b != test_block]
+    train_loads = [b for b in loader.loaded if b != test_block]
     # 9 candidates, then 3, then 1: 9 calls in all, 9 + 3*2 + 6 model steps; each call's block read once.
     assert sorted(train_loads) == sorted(search.train_order_) and len(train_loads) == 9
     assert loader.peak <= 2, f"{loader.peak} blocks alive at once"

@@ -1,0 +1,36 @@
+"""A counter of the blocks (or source chunks) a test's loader made that are still alive.
+
+Shared by the memory-bound tests. A loaded object is counted from the moment the
+loader makes it until the garbage collector frees it (``weakref.finalize``); a
+view or slice keeps its source alive, so it keeps the count up too.
+"""
+
+import threading
+import weakref
+
+
+class LiveCounter:
+    """Counts what a loader made: alive now (``live``), at most (``peak``), and which (``loaded``)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.live = self.peak = 0
+        self.loaded = []
+
+    @property
+    def loads(self):
+        """How many objects were made in all."""
+        return len(self.loaded)
+
+    def track(self, data, label=None):
+        """Count ``data`` as alive until it is freed; ``label`` is recorded in ``loaded``."""
+        with self.lock:
+            self.live += 1
+            self.loaded.append(label)
+            self.peak = max(self.peak, self.live)
+        weakref.finalize(data, self._release)
+        return data
+
+    def _release(self):
+        with self.lock:
+            self.live -= 1
