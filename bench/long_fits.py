@@ -43,7 +43,9 @@ def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=3, help="runs per case (the 10^6-step case runs once)")
     p.add_argument("--million", type=int, default=1_000_000, help="steps of the longest generated fit (0: skip)")
-    p.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
+    p.add_argument("--timeout", type=float, default=900.0,
+                   help="seconds per run, at least 2.5 ms per step (a 10^6-step case takes over 15 minutes)")
+    p.add_argument("--cases", default="", help="only these cases, as kind:blocks:epochs,... (e.g. generated:10000:100)")
     p.add_argument("--windows", default="2000,5000,10000,20000", help="window sizes to compare at 20k steps ('': skip)")
     p.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
     return p.parse_args(argv)
@@ -143,6 +145,9 @@ DASK_ML = {("from_array", 2_000), ("from_array", 20_000), ("persisted", 20_000),
 def main(argv=None):
     args = parse(argv)
     cases = QUICK if args.quick else [c for c in CASES if c[1] * c[2] <= max(args.million, 200_000)]
+    if args.cases:
+        chosen = {tuple(int(v) if v.isdigit() else v for v in case.split(":")) for case in args.cases.split(",")}
+        cases = [c for c in cases if c in chosen]
     repeats = 1 if args.quick else args.repeats
     rows, per_step = [], {}
     headers = ["input", "steps", "scheduler", "code", "fit s", "plain loop ms/step", "fit − loop, ms/step",
@@ -157,7 +162,10 @@ def main(argv=None):
                 results, peaks, status = [], [], "ok"
                 for _ in range(runs):
                     status, result, peak = run_isolated(
-                        run_case, (code, kind, n_blocks, epochs, scheduler), timeout=args.timeout, rss_limit=8 * 2**30
+                        run_case,
+                        (code, kind, n_blocks, epochs, scheduler),
+                        timeout=max(args.timeout, steps * 2.5e-3),
+                        rss_limit=8 * 2**30,
                     )
                     if status != "ok":
                         break
