@@ -30,13 +30,14 @@ import common  # noqa: F401
 import dask
 import dask.array as da
 import numpy as np
-from common import lazy_blocks, make_block, md_table, median, met, run_isolated
+from common import CountingEstimator, lazy_blocks, make_block, md_table, median, met, run_isolated
 from sklearn.linear_model import SGDRegressor
 
 from dask_incr import fit_blocks
 from dask_incr.fit import DEFAULT_WINDOW
 
 ROWS, COLS = 10, 3
+ESTIMATORS = {"sgd": lambda: SGDRegressor(random_state=0), "counting": CountingEstimator}
 
 
 def parse(argv=None):
@@ -45,6 +46,10 @@ def parse(argv=None):
     p.add_argument("--million", type=int, default=1_000_000, help="steps of the longest generated fit (0: skip)")
     p.add_argument("--timeout", type=float, default=900.0,
                    help="seconds per run, at least 2.5 ms per step (a 10^6-step case takes over 15 minutes)")
+    p.add_argument("--schedulers", default="sync,threads", help="local schedulers to run, comma-separated")
+    p.add_argument("--codes", default="dask_incr,dask-ml", help="codes to run, comma-separated")
+    p.add_argument("--estimator", choices=sorted(ESTIMATORS), default="sgd",
+                   help="sgd: SGDRegressor; counting: a learner that only counts rows (the machinery alone)")
     p.add_argument("--cases", default="", help="only these cases, as kind:blocks:epochs,... (e.g. generated:10000:100)")
     p.add_argument("--windows", default="2000,5000,10000,20000", help="window sizes to compare at 20k steps ('': skip)")
     p.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
@@ -63,9 +68,9 @@ def make_input(kind, n_blocks):
     return X, y
 
 
-def plain_loop(n_blocks, epochs):
+def plain_loop(n_blocks, epochs, estimator="sgd"):
     blocks = [make_block(ROWS, COLS, i) for i in range(n_blocks)]
-    model = SGDRegressor(random_state=0)
+    model = ESTIMATORS[estimator]()
     start = time.perf_counter()
     for _ in range(epochs):
         for block in blocks:
@@ -109,18 +114,18 @@ def window_sweep(n_blocks, windows, repeats, timeout):
     )
 
 
-def run_case(code, kind, n_blocks, epochs, scheduler):
+def run_case(code, kind, n_blocks, epochs, scheduler, estimator="sgd"):
     """One timed fit in this (fresh) process: seconds of the fit and of the plain loop."""
     X, y = make_input(kind, n_blocks)
-    loop = plain_loop(n_blocks, epochs)
+    loop = plain_loop(n_blocks, epochs, estimator)
     with dask.config.set(scheduler=scheduler):
         start = time.perf_counter()
         if code == "dask_incr":
-            model = fit_blocks(SGDRegressor(random_state=0), X, y, epochs=epochs)
+            model = fit_blocks(ESTIMATORS[estimator](), X, y, epochs=epochs)
         else:
             from dask_ml.wrappers import Incremental
 
-            model = Incremental(SGDRegressor(random_state=0), shuffle_blocks=False)
+            model = Incremental(ESTIMATORS[estimator](), shuffle_blocks=False)
             for _ in range(epochs):
                 model.partial_fit(X, y)
         seconds = time.perf_counter() - start
@@ -154,8 +159,8 @@ def main(argv=None):
                "peak RSS GiB (whole process)", "runs", "≤ 0.3 ms @20k", "RSS ≤ 1 GiB @10^6"]
     for kind, n_blocks, epochs in cases:
         steps = n_blocks * epochs
-        for scheduler in ("sync", "threads"):
-            for code in ("dask_incr", "dask-ml"):
+        for scheduler in args.schedulers.split(","):
+            for code in args.codes.split(","):
                 if code == "dask-ml" and ((kind, n_blocks) not in DASK_ML or epochs > 1):
                     continue
                 runs = 1 if steps >= 1_000_000 else repeats
@@ -163,7 +168,7 @@ def main(argv=None):
                 for _ in range(runs):
                     status, result, peak = run_isolated(
                         run_case,
-                        (code, kind, n_blocks, epochs, scheduler),
+                        (code, kind, n_blocks, epochs, scheduler, args.estimator),
                         timeout=max(args.timeout, steps * 2.5e-3),
                         rss_limit=8 * 2**30,
                     )
@@ -199,7 +204,8 @@ def main(argv=None):
     windows = [int(w) for w in args.windows.split(",") if w]
     sweep = window_sweep(2_000 if args.quick else 20_000, windows, repeats, args.timeout) if windows else ""
     return (
-        f"### Long fits: per-step cost above a plain loop, by input kind ({ROWS} × {COLS} blocks, SGDRegressor)\n\n"
+        f"### Long fits: per-step cost above a plain loop, by input kind ({ROWS} × {COLS} blocks, "
+        f"{type(ESTIMATORS[args.estimator]()).__name__})\n\n"
         f"Medians of {repeats} runs (one at 10^6 steps), each in a fresh process; dask_incr at its defaults "
         f"(windows of {DEFAULT_WINDOW:,} steps when computed). 'generated' with several epochs passes over 10k blocks. "
         "dask-ml = `Incremental(shuffle_blocks=False)`, one `partial_fit` per pass, at the sizes it survives "

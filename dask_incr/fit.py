@@ -288,6 +288,11 @@ def _run(
         prepared = prepare(
             estimators, X, y, sample_weight, options, chain_kwargs, prefetch, steps=steps, many=many, hold_out=hold_out
         )
+    local = _distributed_client(scheduler) is None
+    if compute and local and not many and given is None and prepared.analysis.in_memory:
+        # Every block is already in memory (da.from_array, a local persist): no load to overlap with
+        # fitting, and the serial chain runs fastest in this thread, without a pool's hand-offs.
+        scheduler = get_sync
     n_steps = len(prepared.order)
     window = options.window or DEFAULT_WINDOW
     watch, epoch_models = None, ()

@@ -82,6 +82,23 @@ class InputAnalysis:
     replace: dict
     shared: frozenset
 
+    @property
+    def in_memory(self):
+        """Whether the steps read only data already in memory: no task to load a block, none to reduce.
+
+        Examples
+        --------
+        >>> import dask.array as da, numpy as np
+        >>> from dask.task_spec import TaskRef
+        >>> from dask_incr.graph import input_graph
+        >>> def analysis(X):
+        ...     return analyse(input_graph([X]), [(TaskRef((X.name, i, 0)),) for i in range(2)], [0, 1])
+        >>> X = da.from_array(np.ones((6, 2)), chunks=(3, 2))
+        >>> analysis(X).in_memory, analysis(X + 1).in_memory, analysis(X.persist()).in_memory
+        (True, False, True)
+        """
+        return not self.nodes and not self.shared
+
 
 def analyse(graph, step_inputs, blocks):
     """Classify the tasks of ``graph`` that the step inputs need.

@@ -1,6 +1,8 @@
 """fit_blocks: equal to the manual loop for every layout, and clear on bad input."""
 
+import os
 import pickle
+import threading
 
 import dask
 import dask.array as da
@@ -13,6 +15,7 @@ from estimators import CASES, CASES_BY_NAME
 from hypothesis import given
 from hypothesis import strategies as st
 from oracle import assert_same_model, blocks_of, manual_fit
+from sklearn.base import BaseEstimator
 from sklearn.linear_model import LinearRegression, SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
@@ -180,6 +183,28 @@ def test_the_processes_scheduler_gives_the_loop_s_model():
         model = fit_blocks(SGDClassifier(random_state=0), X, y, **options)
     order, seeds, _ = plan_order(4, shuffle_blocks=True, shuffle_rows=True, epochs=2, random_state=1)
     assert_same_model(model, manual_fit(SGDClassifier(random_state=0), X, y, order=order, seeds=seeds, classes=[0, 1]))
+
+
+class ThreadRecorder(BaseEstimator):
+    """Records the (process, thread) its partial_fit ran in."""
+
+    def partial_fit(self, X, y=None):
+        self.threads_ = {*getattr(self, "threads_", ()), (os.getpid(), threading.current_thread().name)}
+        return self
+
+
+@pytest.mark.parametrize("configured", ["threads", "processes"])
+def test_blocks_already_in_memory_are_fitted_in_the_calling_thread(configured):
+    """No load to overlap: a pool's hand-offs would only slow the serial chain (bench/long_fits.py)."""
+    here = (os.getpid(), threading.current_thread().name)
+    X = da.from_array(np.arange(80.0).reshape(40, 2), chunks=10)
+    with dask.config.set(scheduler=configured, num_workers=2):
+        in_memory = fit_blocks(ThreadRecorder(), X)
+        persisted = fit_blocks(ThreadRecorder(), (X + 1).persist())
+    with dask.config.set(scheduler="threads"):
+        loaded = fit_blocks(ThreadRecorder(), X + 1)  # each block is a task to run: loads overlap fits
+    assert in_memory.threads_ == persisted.threads_ == {here}
+    assert here not in loaded.threads_
 
 
 def test_compute_false_returns_delayed_of_the_same_model(scheduler):
