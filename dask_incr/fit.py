@@ -288,8 +288,8 @@ def _run(
         prepared = prepare(
             estimators, X, y, sample_weight, options, chain_kwargs, prefetch, steps=steps, many=many, hold_out=hold_out
         )
-    local = _distributed_client(scheduler) is None
-    if compute and local and not many and given is None and prepared.analysis.in_memory:
+    in_memory = prepared.analysis.in_memory and _distributed_client(scheduler) is None
+    if compute and not many and given is None and in_memory:
         # Every block is already in memory (da.from_array, a local persist): no load to overlap with
         # fitting, and the serial chain runs fastest in this thread, without a pool's hand-offs.
         scheduler = get_sync
