@@ -34,7 +34,7 @@ from common import CountingEstimator, lazy_blocks, make_block, md_table, median,
 from sklearn.linear_model import SGDRegressor
 
 from dask_incr import fit_blocks
-from dask_incr.fit import DEFAULT_WINDOW
+from dask_incr.fit.runner import DEFAULT_WINDOW
 
 ROWS, COLS = 10, 3
 ESTIMATORS = {"sgd": lambda: SGDRegressor(random_state=0), "counting": CountingEstimator}
@@ -80,8 +80,8 @@ def plain_loop(n_blocks, epochs, estimator="sgd"):
 
 def run_window(n_blocks, window, scheduler):
     """One fit of from_array data with a given window, in this (fresh) process: wall and CPU seconds, loop."""
-    from dask_incr.fit import run_fit
-    from dask_incr.options import FitOptions
+    from dask_incr.fit.options import FitOptions
+    from dask_incr.fit.runner import run_fit
 
     X, y = make_input("from_array", n_blocks)
     loop = plain_loop(n_blocks, 1)

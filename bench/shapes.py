@@ -45,7 +45,7 @@ from common import (
 )
 
 from dask_incr import fit_blocks
-from dask_incr.fit import read_ahead
+from dask_incr.fit.runner import read_ahead
 
 N_SOURCES = 60
 

@@ -15,7 +15,7 @@ from sklearn.linear_model import SGDClassifier
 
 from . import fit_blocks
 from .datasets import make_classification
-from .picture import draw_chain, missing_tools
+from .graph.picture import draw_chain, missing_tools
 
 DESCRIPTION = """\
 Fit an SGDClassifier block by block on a lazily generated classification

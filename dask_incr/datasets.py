@@ -19,7 +19,7 @@ from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 from dask.task_spec import DataNode, Task, TaskRef
 
-from .orders import resolve_seed
+from .graph.orders import resolve_seed
 
 __all__ = ["make_classification", "make_regression", "classification_block", "regression_block"]
 

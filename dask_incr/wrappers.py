@@ -1,8 +1,8 @@
 """Facade: ``Incremental``, a scikit-learn meta-estimator over the functional layer.
 
-``fit`` and ``partial_fit`` build :class:`~dask_incr.options.FitOptions` from
-the wrapper's parameters and hand the fit to :func:`dask_incr.fit.run_fit`;
-the prediction methods and ``score`` are :mod:`dask_incr.predict`'s block-wise
+``fit`` and ``partial_fit`` build :class:`~dask_incr.fit.options.FitOptions` from
+the wrapper's parameters and hand the fit to :func:`dask_incr.fit.runner.run_fit`;
+the prediction methods and ``score`` are :mod:`dask_incr.blockwise`'s block-wise
 maps. Each method exists only when the wrapped estimator has it, so
 ``hasattr`` tells the truth to Pipeline and GridSearchCV.
 """
@@ -20,15 +20,15 @@ import numpy as np
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
-from .blocks import check_input, coerce
-from .checkpoint import load_checkpoint
-from .checks import tags_of
-from .fit import run_fit
-from .options import OPTION_NAMES, FitOptions
-from .orders import resolve_seed
-from .pipelines import final_estimator
-from .predict import BlockwiseMethods, check_scoring
-from .steps import check_incremental
+from ._validation import check_incremental
+from .blockwise import BlockwiseMethods, check_scoring
+from .fit.checkpoint import load_checkpoint
+from .fit.checks import tags_of
+from .fit.options import OPTION_NAMES, FitOptions
+from .fit.runner import run_fit
+from .graph.blocks import check_input, coerce
+from .graph.orders import resolve_seed
+from .graph.pipelines import final_estimator
 
 __all__ = ["Incremental"]
 
@@ -95,7 +95,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
     prefetch : int, None or "auto", default "auto"
         Blocks loaded ahead of the one being fitted (``None``: unbounded;
         ``"auto"``: one on the local schedulers, two on a distributed cluster;
-        none on the synchronous scheduler, see :func:`dask_incr.fit.read_ahead`).
+        none on the synchronous scheduler, see :func:`dask_incr.fit.runner.read_ahead`).
     shuffle_rows : bool, default False
         Also shuffle the rows inside each block.
     meta : numpy or pandas object, optional

@@ -5,7 +5,7 @@
 independent of the code it checks: it imports nothing from dask_incr, computes
 the blocks through dask's public API, slices in-memory ``y`` and
 ``sample_weight`` along X's blocks itself, and shuffles rows with the
-documented specification of ``dask_incr.orders.row_permutation``,
+documented specification of ``dask_incr.graph.orders.row_permutation``,
 ``np.random.default_rng(seed).permutation(n_rows)``.
 
 :func:`assert_same_model` compares two fitted models bit for bit.

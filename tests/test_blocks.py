@@ -11,7 +11,7 @@ from oracle import assert_same_model, manual_fit
 from sklearn.linear_model import SGDRegressor
 
 from dask_incr import fit_blocks
-from dask_incr.blocks import align_blocks, row_blocks
+from dask_incr.graph.blocks import align_blocks, row_blocks
 
 
 def _value(block):

@@ -34,9 +34,9 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 import dask_incr
-import dask_incr.sizeof
+import dask_incr.graph.sizeof
 from dask_incr import Incremental, build_chain, fit_blocks
-from dask_incr.orders import plan_order
+from dask_incr.graph.orders import plan_order
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -336,7 +336,7 @@ def test_many_models_go_to_the_blocks_and_a_block_moves_at_most_once(client):
 
 
 def test_large_model_stays_and_blocks_move(client):
-    # With an honest sizeof (dask_incr.sizeof), a model far larger than a
+    # With an honest sizeof (dask_incr.graph.sizeof), a model far larger than a
     # block stays put and the blocks come to it.
     X, _, y = make_data(seed=5, n_blocks=8, rows=50)
     X, y = client.persist([X, y])
@@ -352,7 +352,7 @@ def test_large_model_stays_and_blocks_move(client):
 
 
 def test_dask_default_sizeof_ships_a_large_model_every_step(client):
-    # Why dask_incr.sizeof exists: with dask's own sizeof an estimator is a
+    # Why dask_incr.graph.sizeof exists: with dask's own sizeof an estimator is a
     # few dozen bytes, so the scheduler ships the large model to each block.
     X, _, y = make_data(seed=14, n_blocks=8, rows=50)
     X, y = client.persist([X, y])
@@ -363,7 +363,7 @@ def test_dask_default_sizeof_ships_a_large_model_every_step(client):
         mlp = MLPRegressor(hidden_layer_sizes=(400, 400), random_state=0)
         _, name, records = _fit_and_record(client, mlp, X, y)
     finally:
-        client.run(dask_incr.sizeof._register)
+        client.run(dask_incr.graph.sizeof._register)
     moved = _classify(records, name, X, y)
     assert moved["data"] == [] and moved["other"] == []
     assert len(moved["model"]) >= 1
@@ -594,7 +594,7 @@ def test_early_stopping_across_worker_processes(client, tmp_path):
     """Epochs scored beside the next one on two worker processes: the predicted stop, best model and checkpoint."""
     from test_stopping import BEST_EPOCH, RULE, SCORES, STOP_EPOCH, Scripted
 
-    from dask_incr.checkpoint import load_checkpoint
+    from dask_incr.fit.checkpoint import load_checkpoint
 
     X = da.random.default_rng(0).normal(size=(80, 3), chunks=20).persist()
     X_val = da.random.default_rng(1).normal(size=(30, 3), chunks=10).persist()

@@ -20,7 +20,7 @@ from sklearn.linear_model import LinearRegression, SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
 from dask_incr import fit_blocks
-from dask_incr.orders import plan_order
+from dask_incr.graph.orders import plan_order
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning", "ignore::RuntimeWarning", "ignore::FutureWarning"

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 
 from dask_incr import Incremental, build_chain, fit_blocks, plan_fit
-from dask_incr.localize import MAX_NESTING
+from dask_incr.graph.localize import MAX_NESTING
 
 
 def test_private_dask_api():

@@ -20,9 +20,9 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDRegressor
 
 from dask_incr import FitOptions, fit_blocks, plan_fit
-from dask_incr.fit import run_fit
-from dask_incr.graph import input_graph
-from dask_incr.localize import analyse
+from dask_incr.fit.runner import run_fit
+from dask_incr.graph.chain import input_graph
+from dask_incr.graph.localize import analyse
 
 ROWS = 10  # rows per source chunk
 N_SOURCES = 60

@@ -70,7 +70,7 @@ def test_a_bad_option_from_the_command_line_exits_2_without_a_traceback():
 
 @pytest.mark.parametrize("absent", ["graphviz", "dot"])
 def test_the_missing_picture_tools_are_named_with_their_install_command(absent, monkeypatch):
-    picture = sys.modules["dask_incr.picture"]
+    picture = sys.modules["dask_incr.graph.picture"]
     if absent == "graphviz":
         monkeypatch.setattr(picture.importlib.util, "find_spec", lambda name: None)
         assert "pip install graphviz" in demo.missing_tools()

@@ -22,7 +22,7 @@ from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.preprocessing import StandardScaler
 
 from dask_incr import FitOptions, NotIncrementalError, fit_blocks, fit_blocks_many, plan_fit, row_seeds
-from dask_incr.fit import run_fit, run_fits
+from dask_incr.fit.runner import run_fit, run_fits
 
 
 def refuse_to_compute(*args, **kwargs):
@@ -296,7 +296,7 @@ def test_pipelines_and_plain_estimators_in_one_pass_equal_their_own_fits():
 
 def test_every_option_of_a_single_fit_is_refused_by_name():
     """Keywords only fit_blocks takes are refused, never passed on to partial_fit as fit kwargs."""
-    from dask_incr.many import single_fit_options
+    from dask_incr.fit.many import single_fit_options
 
     X = da.ones((8, 2), chunks=4)
     names = {

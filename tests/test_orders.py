@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from oracle import assert_same_model
 
-from dask_incr.orders import block_order, resolve_seed, row_permutation, row_seeds
+from dask_incr.graph.orders import block_order, resolve_seed, row_permutation, row_seeds
 
 
 @given(n=st.integers(0, 30), epochs=st.integers(1, 5), seed=st.integers(0, 2**63), shuffle=st.booleans())

@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from dask_incr import Incremental, draw_chain, fit_blocks
-from dask_incr import picture as picture_module
+from dask_incr.graph import picture as picture_module
 
 pytest.importorskip("graphviz", reason="drawing needs the graphviz Python package")
 

@@ -231,8 +231,8 @@ def test_a_text_pipeline_predicts_a_bag_lazily():
 
 
 def test_a_long_pipeline_fit_run_in_windows_equals_the_loop(data):
-    from dask_incr.fit import run_fit
-    from dask_incr.options import FitOptions
+    from dask_incr.fit.options import FitOptions
+    from dask_incr.fit.runner import run_fit
 
     X, y = data
     pipe = make_pipeline(StandardScaler(), SGDClassifier(random_state=0))

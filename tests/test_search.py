@@ -23,7 +23,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import accuracy_score
 
 from dask_incr import NotIncrementalError, SuccessiveHalvingSearchCV
-from dask_incr.search import rung_sizes
+from dask_incr.model_selection._successive_halving import rung_sizes
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 

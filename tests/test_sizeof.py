@@ -1,4 +1,4 @@
-"""Tests of dask_incr.sizeof: dask.sizeof sizes estimators by the data they hold."""
+"""Tests of dask_incr.graph.sizeof: dask.sizeof sizes estimators by the data they hold."""
 
 import os
 import pickle
@@ -17,8 +17,8 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from dask_incr import sizeof as incr_sizeof
-from dask_incr.sizeof import MAX_DEPTH, MAX_OBJECTS, estimator_sizeof
+from dask_incr.graph import sizeof as incr_sizeof
+from dask_incr.graph.sizeof import MAX_DEPTH, MAX_OBJECTS, estimator_sizeof
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(300, 40))
@@ -174,7 +174,7 @@ def test_importing_dask_incr_registers_it():
         "import dask_incr, sys\n"
         "from dask.sizeof import sizeof\n"
         "from sklearn.linear_model import SGDRegressor\n"
-        "assert 'dask_incr.sizeof' in sys.modules\n"
+        "assert 'dask_incr.graph.sizeof' in sys.modules\n"
         "print(sizeof.dispatch(SGDRegressor).__qualname__)\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

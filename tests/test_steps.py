@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import SGDRegressor
 
-from dask_incr.steps import concat_parts, n_rows, partial_fit_step, take_rows
+from dask_incr.graph.steps import concat_parts, n_rows, partial_fit_step, take_rows
 
 
 def test_concat_parts_rebuilds_a_3d_block():

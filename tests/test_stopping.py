@@ -22,10 +22,10 @@ from sklearn.metrics import accuracy_score, get_scorer
 from test_graph import LiveBlocks, SlowLearner, tracked_array
 
 from dask_incr import Incremental, fit_blocks, plan_fit, plot_history
-from dask_incr.checkpoint import load_checkpoint
-from dask_incr.fit import run_fit
-from dask_incr.options import FitOptions
-from dask_incr.stopping import Stopping
+from dask_incr.fit.checkpoint import load_checkpoint
+from dask_incr.fit.options import FitOptions
+from dask_incr.fit.runner import run_fit
+from dask_incr.fit.stopping import Stopping
 
 # The validation score after epoch e is SCORES[e - 1]. With tol=0.01 and
 # n_iter_no_change=3, scikit-learn's rule (an epoch improves when its score

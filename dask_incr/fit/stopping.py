@@ -143,7 +143,7 @@ def _samples_by_epoch(prepared):
 class EpochWatch:
     """What happens between the epochs of a fit: scoring, the rule, the history, checkpoints.
 
-    The runner (:func:`dask_incr.fit.run_fit`) tells it when an epoch's model
+    The runner (:func:`dask_incr.fit.runner.run_fit`) tells it when an epoch's model
     exists (:meth:`ended`), runs the graph of :meth:`score_job` for it —
     beside the next epoch's steps where the scheduler can run both — and
     hands the score to :meth:`judge`, which says whether to stop.
@@ -152,9 +152,9 @@ class EpochWatch:
 
     Parameters
     ----------
-    prepared : dask_incr.plan.Prepared
+    prepared : dask_incr.fit.plan.Prepared
     options : FitOptions
-    validation : dask_incr.scoring.Validation or None
+    validation : dask_incr.fit.scoring.Validation or None
         Nothing is scored without it.
     resumed : Checkpoint, optional
         The state to continue from.
@@ -187,7 +187,7 @@ class EpochWatch:
         """A ``Delayed`` score of ``model`` on the validation data, or ``None`` when nothing is scored.
 
         ``values`` are the fit's precomputed shared input keys (see
-        :func:`dask_incr.scoring.score_graph`).
+        :func:`dask_incr.fit.scoring.score_graph`).
         """
         if self.validation is None:
             return None

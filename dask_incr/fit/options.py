@@ -7,19 +7,16 @@
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import os
 from dataclasses import dataclass
 
-import numpy as np
-
-from .orders import check_count, check_prefetch, check_seed
+from .._validation import check_count, check_flag, check_prefetch, check_real, check_seed
 from .scoring import check_scoring
 
 __all__ = ["DEFAULT_PREFETCH", "FitOptions"]
 
 #: Blocks loaded ahead of the one being fitted, unless asked otherwise:
-#: chosen per scheduler by :func:`dask_incr.fit.read_ahead`.
+#: chosen per scheduler by :func:`dask_incr.fit.runner.read_ahead`.
 DEFAULT_PREFETCH = "auto"
 
 
@@ -39,12 +36,12 @@ class FitOptions:
         Seed of the shuffles.
     prefetch : int, None or "auto", default "auto"
         Blocks loaded ahead of the one being fitted; ``None``: unbounded;
-        ``"auto"``: chosen for the scheduler (see :func:`dask_incr.fit.read_ahead`).
+        ``"auto"``: chosen for the scheduler (see :func:`dask_incr.fit.runner.read_ahead`).
     progress : bool, default False
         Show a progress bar while computing.
     window : int or None, default None
         Steps per graph when a fit is computed; ``None`` picks
-        :data:`dask_incr.fit.DEFAULT_WINDOW`.
+        :data:`dask_incr.fit.runner.DEFAULT_WINDOW`.
     early_stopping : bool, default False
         Score the model on validation data after each epoch and stop when it
         stops improving (see :doc:`/stopping`); ``epochs`` is then the most
@@ -181,41 +178,6 @@ def check_order(order):
     if not order:
         raise ValueError("order must hold at least one block index, got an empty sequence")
     return order
-
-
-def check_flag(value, name):
-    """Refuse anything but a bool (numpy's included) for a yes/no option.
-
-    Examples
-    --------
-    >>> check_flag(True, "compute")
-    >>> check_flag("no", "compute")
-    Traceback (most recent call last):
-    ...
-    TypeError: compute must be True or False, got 'no' (str)
-    """
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
-
-
-def check_real(value, name):
-    """``value`` as a finite float: ``TypeError`` unless it is a real number (not a bool).
-
-    Examples
-    --------
-    >>> check_real(1, "tol")
-    1.0
-    >>> check_real("0.1", "tol")
-    Traceback (most recent call last):
-    ...
-    TypeError: tol must be a real number, got '0.1' (str)
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
 
 
 OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(FitOptions))

@@ -1,7 +1,7 @@
 """Checks: what an estimator's ``partial_fit`` can take, against the inputs, before any work.
 
 The functional layer's runner calls :func:`check_estimator` once the inputs'
-kinds are known (:func:`dask_incr.blocks.check_input`) and before anything is
+kinds are known (:func:`dask_incr.graph.blocks.check_input`) and before anything is
 built or computed; the prediction methods call :func:`check_dimensions`.
 Messages keep scikit-learn's wording where its own checks expect it.
 """
@@ -16,9 +16,9 @@ import dask.dataframe as dd
 import numpy as np
 from sklearn.utils import get_tags
 
-from . import pipelines
-from .graph import holds_collections
-from .steps import NotIncrementalError, check_incremental, type_name
+from .._validation import NotIncrementalError, check_incremental, type_name
+from ..graph import pipelines
+from ..graph.chain import holds_collections
 
 __all__ = ["check_dimensions", "check_estimator", "check_pipeline", "tags_of"]
 
@@ -87,7 +87,7 @@ def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=N
     """Refuse, before any work, a ``Pipeline`` that cannot learn block by block, naming the step at fault.
 
     Every step must learn incrementally, be stateless or be skipped (see
-    :func:`dask_incr.pipelines.refused_step`); the fit keywords, routed as
+    :func:`dask_incr.graph.pipelines.refused_step`); the fit keywords, routed as
     scikit-learn routes them (``step__param``; ``classes`` to the last step),
     must suit each step's ``partial_fit`` (see :func:`check_estimator`).
     ``sample_weight`` goes to the last step; ``X``'s dimensions are checked
@@ -101,7 +101,7 @@ def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=N
     >>> check_pipeline(make_pipeline(PCA(), SGDClassifier()), [0, 1], {"classes": [0, 1]})
     Traceback (most recent call last):
     ...
-    dask_incr.steps.NotIncrementalError: pipeline step 'pca' (PCA) has no partial_fit and must be fitted, ...
+    dask_incr._validation.NotIncrementalError: pipeline step 'pca' (PCA) has no partial_fit and must be fitted, ...
     """
     refusal = pipelines.refused_step(pipeline)
     if refusal is not None:

@@ -28,11 +28,12 @@ from scipy import sparse
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 
-from . import localize
-from .blocks import align_blocks, type_name
-from .graph import assemble, input_graph
-from .pipelines import final_estimator
-from .steps import n_rows
+from .._validation import type_name
+from ..graph import localize
+from ..graph.blocks import align_blocks
+from ..graph.chain import assemble, input_graph
+from ..graph.pipelines import final_estimator
+from ..graph.steps import n_rows
 
 __all__ = [
     "Replayed",
@@ -63,7 +64,7 @@ class Validation:
     graph : dict
         The task-spec graph the inputs read.
     analysis : InputAnalysis
-        :func:`dask_incr.localize.analyse` of ``graph`` for these blocks.
+        :func:`dask_incr.graph.localize.analyse` of ``graph`` for these blocks.
     scorer : callable or None
         ``scorer(estimator, X, y, **kw)``; ``None``: the estimator's own
         ``score`` per block, averaged by rows.
@@ -202,8 +203,8 @@ def held_out_validation(prepared, scoring):
     --------
     >>> import dask.array as da
     >>> from sklearn.linear_model import SGDRegressor
-    >>> from dask_incr.options import FitOptions
-    >>> from dask_incr.plan import prepare
+    >>> from dask_incr.fit.options import FitOptions
+    >>> from dask_incr.fit.plan import prepare
     >>> X, y = da.ones((40, 2), chunks=10), da.ones(40, chunks=10)
     >>> fit = prepare([SGDRegressor()], X, y, None, FitOptions(random_state=0), [{}], 1, hold_out=True)
     >>> validation = held_out_validation(fit, None)

@@ -15,11 +15,11 @@ import cloudpickle
 from dask.base import tokenize
 from dask.task_spec import Task, TaskRef
 
-from . import localize
-from .blocks import align_blocks
-from .graph import assemble, chain, input_graph
-from .orders import held_out_blocks, plan_order, resolve_seed, row_seeds
-from .steps import gated, partial_fit_step, snapshot
+from ..graph import localize
+from ..graph.blocks import align_blocks
+from ..graph.chain import assemble, chain, input_graph
+from ..graph.orders import held_out_blocks, plan_order, resolve_seed, row_seeds
+from ..graph.steps import gated, partial_fit_step, snapshot
 
 __all__ = ["Prepared", "chain_names", "estimator_token", "planned_order", "prepare", "snapshot_key", "window_graph"]
 
@@ -56,7 +56,7 @@ class Prepared:
     chain's name when there is one). ``step_inputs`` hold one input tuple per
     step, read by the same step of every chain; ``graph`` is the input
     collections' task-spec graph and ``analysis`` what
-    :func:`dask_incr.localize.analyse` made of it. ``block_inputs`` hold the
+    :func:`dask_incr.graph.localize.analyse` made of it. ``block_inputs`` hold the
     input tuple of every block and ``block_rows`` their rows (``nan`` where
     unknown); ``held_out`` the blocks kept for validation (never in
     ``order``); ``identity`` a token of everything that makes the fitted
@@ -101,17 +101,17 @@ def prepare(
     ``fit_kwargs`` holds one dict per estimator (a pipeline's routed as
     scikit-learn routes them); ``steps`` the function each chain's steps run
     (default :func:`dask_incr.partial_fit_step`; see
-    :func:`dask_incr.pipelines.step_function`); ``many`` names the chains as
+    :func:`dask_incr.graph.pipelines.step_function`); ``many`` names the chains as
     :func:`chain_names` does for several. With ``hold_out``,
     ``options.validation_fraction`` of the blocks, chosen by the seed (see
-    :func:`dask_incr.orders.held_out_blocks`), are kept out of the order for
+    :func:`dask_incr.graph.orders.held_out_blocks`), are kept out of the order for
     validation. Raises before any compute when the inputs disagree.
 
     Examples
     --------
     >>> import dask.array as da
     >>> from sklearn.preprocessing import StandardScaler
-    >>> from dask_incr.options import FitOptions
+    >>> from dask_incr.fit.options import FitOptions
     >>> fit = prepare([StandardScaler()], da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), [{}], 1)
     >>> fit.order, fit.name.startswith("fit-"), fit.names == (fit.name,)
     ([0, 1, 0, 1], True, True)
@@ -203,7 +203,7 @@ def planned_order(n_blocks, options):
 
     Examples
     --------
-    >>> from dask_incr.options import FitOptions
+    >>> from dask_incr.fit.options import FitOptions
     >>> planned_order(3, FitOptions(order=[2, 2, 0]))
     ([2, 2, 0], None, None)
     >>> planned_order(2, FitOptions(order=[2]))
@@ -235,7 +235,7 @@ def window_graph(
     ``kwargs_nodes`` are the fit kwargs of each chain, as task arguments.
 
     ``values`` stand for precomputed shared input keys (see
-    :func:`dask_incr.localize.copies`); ``signal(i)`` is the signal of
+    :func:`dask_incr.graph.localize.copies`); ``signal(i)`` is the signal of
     model step ``i`` (of every chain) before ``steps``; the signals of the
     ``tails`` steps are added, for a next window to wait on. The copies of
     the input are built once, for all chains; a signal waits on the step of

@@ -4,7 +4,7 @@ One file, ``checkpoint.pkl`` (a pickle), replaced atomically after each
 epoch: the model, the best model so far, the stopping rule's state, the
 history, and the fit's identity and seed. A resumed fit plans the whole fit
 again from the same seed (each epoch has its own permutation drawn from one
-root seed, :mod:`dask_incr.orders`), refuses a checkpoint of another fit, and
+root seed, :mod:`dask_incr.graph.orders`), refuses a checkpoint of another fit, and
 runs the epochs that were not finished from the saved model — so it ends with
 the model an uninterrupted fit would have made.
 """
@@ -32,7 +32,7 @@ class Checkpoint:
     Attributes
     ----------
     identity : str
-        :attr:`dask_incr.plan.Prepared.identity` of the fit (estimator, data,
+        :attr:`dask_incr.fit.plan.Prepared.identity` of the fit (estimator, data,
         order, seeds, fit kwargs).
     seed : int or None
         The fit's seed, so that a resumed fit draws the same order.
@@ -42,7 +42,7 @@ class Checkpoint:
         The model after ``epoch``.
     best_model : estimator
         The model of the best-scoring epoch so far (``model`` when nothing is scored).
-    stopping : dask_incr.stopping.Stopping
+    stopping : dask_incr.fit.stopping.Stopping
     history : list of dict
     stopped : bool
         Whether the rule stopped the fit at ``epoch``.
@@ -68,7 +68,7 @@ def save_checkpoint(directory, checkpoint):
     Examples
     --------
     >>> import tempfile
-    >>> from dask_incr.stopping import Stopping
+    >>> from dask_incr.fit.stopping import Stopping
     >>> directory = tempfile.mkdtemp()
     >>> state = Checkpoint("abc", 0, 1, {"coef": 1}, {"coef": 1}, Stopping(), [], False)
     >>> path = save_checkpoint(directory, state)

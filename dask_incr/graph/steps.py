@@ -2,7 +2,7 @@
 
 They are small, module-level and named for what they do, so graphs pickle to
 any worker and read well in :func:`dask.visualize`. This is the bottom layer:
-it imports nothing else of dask_incr but the pure :mod:`dask_incr.orders`.
+it imports nothing else of dask_incr but the pure :mod:`dask_incr.graph.orders`.
 """
 
 from __future__ import annotations
@@ -11,60 +11,11 @@ import copy
 
 import numpy as np
 from scipy import sparse
-from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 
 from .orders import row_permutation
 
-__all__ = ["NotIncrementalError", "check_incremental", "partial_fit_step", "pipeline_partial_fit_step", "type_name"]
-
-
-def type_name(value):
-    """The qualified type name of ``value``, for messages.
-
-    Examples
-    --------
-    >>> type_name(None), type_name({}), type_name(np.zeros(1))
-    ('None', 'dict', 'numpy.ndarray')
-    """
-    if value is None:
-        return "None"
-    cls = type(value)
-    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
-
-
-class NotIncrementalError(TypeError, ValueError):
-    """The estimator cannot learn block by block (no ``partial_fit``).
-
-    Both a ``TypeError`` (a wrong kind of object) and a ``ValueError`` (what
-    dask-ml raises), so either ``except`` clause catches it.
-    """
-
-
-def check_incremental(estimator):
-    """Raise :class:`NotIncrementalError` unless ``estimator`` is an instance with ``partial_fit``.
-
-    A scikit-learn ``Pipeline`` passes here: its steps are checked by
-    :func:`dask_incr.checks.check_pipeline`.
-
-    Examples
-    --------
-    >>> from sklearn.linear_model import SGDClassifier
-    >>> check_incremental(SGDClassifier())
-    >>> check_incremental(SGDClassifier)
-    Traceback (most recent call last):
-    ...
-    dask_incr.steps.NotIncrementalError: pass an estimator instance, not the class SGDClassifier; e.g. SGDClassifier()
-    """
-    if isinstance(estimator, type):
-        raise NotIncrementalError(
-            f"pass an estimator instance, not the class {estimator.__name__}; e.g. {estimator.__name__}()"
-        )
-    if not callable(getattr(estimator, "partial_fit", None)) and not isinstance(estimator, Pipeline):
-        raise NotIncrementalError(
-            f"{type_name(estimator)} has no partial_fit method, so it cannot learn block by block; "
-            "use an estimator that supports incremental learning (e.g. SGDClassifier, MiniBatchKMeans, IncrementalPCA)"
-        )
+__all__ = ["partial_fit_step", "pipeline_partial_fit_step"]
 
 
 def n_rows(data):
@@ -187,7 +138,7 @@ def partial_fit_step(
         Position in the chain and index of the block, for error messages.
     row_seed : int, optional
         When given, rows of X, y and sample_weight are shuffled together with
-        :func:`dask_incr.orders.row_permutation`.
+        :func:`dask_incr.graph.orders.row_permutation`.
     copy_model : bool
         Deep-copy ``model`` before fitting.
 
@@ -308,7 +259,7 @@ def pipeline_partial_fit_step(
         ``sample_weight`` goes to the last step only.
     fit_kwargs : dict, optional
         Step name -> keyword arguments of that step's ``partial_fit``
-        (already routed: see :func:`dask_incr.pipelines.route_fit_kwargs`).
+        (already routed: see :func:`dask_incr.graph.pipelines.route_fit_kwargs`).
     step, block, row_seed, copy_model
         As for :func:`partial_fit_step`.
 

@@ -7,7 +7,7 @@ everything else must already have one block per block of X, and where sizes are
 unknown until run time the step itself checks them.
 
 This module owns the input kinds: :func:`coerce` is the one coercion of
-in-memory data and :func:`dask_incr.steps.n_rows` the one row counter.
+in-memory data and :func:`dask_incr.graph.steps.n_rows` the one row counter.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from dask.core import flatten
 from dask.task_spec import DataNode, List, Task, TaskRef
 from scipy import sparse
 
-from .steps import concat_parts, n_rows, take_rows, type_name
+from .._validation import type_name
+from .steps import concat_parts, n_rows, take_rows
 
 __all__ = [
     "Blocks",

@@ -5,7 +5,7 @@ HighLevelGraph layer with keys ``(name, i)``: step ``i`` depends on the model
 key ``(name, i - 1)`` and on the inputs of its own block. Any order — in order,
 shuffled, several epochs — is just another list of step inputs fed to it. How
 the input graph is copied and gated so that memory stays bounded is
-:mod:`dask_incr.localize`'s job.
+:mod:`dask_incr.graph.localize`'s job.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from dask.highlevelgraph import HighLevelGraph
 from dask.task_spec import GraphNode, Task, TaskRef
 from dask.utils import ensure_dict
 
+from .._validation import check_incremental, check_prefetch, type_name
 from . import localize
-from .orders import check_prefetch
-from .steps import check_incremental, partial_fit_step, type_name
+from .steps import partial_fit_step
 
 __all__ = ["build_chain"]
 

@@ -90,7 +90,7 @@ class InputAnalysis:
         --------
         >>> import dask.array as da, numpy as np
         >>> from dask.task_spec import TaskRef
-        >>> from dask_incr.graph import input_graph
+        >>> from dask_incr.graph.chain import input_graph
         >>> def analysis(X):
         ...     return analyse(input_graph([X]), [(TaskRef((X.name, i, 0)),) for i in range(2)], [0, 1])
         >>> X = da.from_array(np.ones((6, 2)), chunks=(3, 2))
@@ -120,7 +120,7 @@ def analyse(graph, step_inputs, blocks):
     --------
     >>> import dask.array as da
     >>> from dask.task_spec import TaskRef
-    >>> from dask_incr.graph import input_graph
+    >>> from dask_incr.graph.chain import input_graph
     >>> X = da.ones((6, 2), chunks=(3, 2)).rechunk((2, 2))
     >>> graph = input_graph([X])
     >>> inputs = [(TaskRef((X.name, i, 0)),) for i in range(3)]

@@ -2,7 +2,7 @@
 
 :func:`fit_blocks_many` is :func:`dask_incr.fit_blocks` for a list of
 estimators. It builds one chain per estimator over the same blocks in the
-same order, through the one runner (:func:`dask_incr.fit.run_fits`): step
+same order, through the one runner (:func:`dask_incr.fit.runner.run_fits`): step
 ``i`` of every chain reads the same copy of block ``i``, so each block is
 loaded once per pass for all the models and released once every chain has
 read it, and loading ahead waits on the slowest chain. The steps of one block
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import inspect
 
-from .fit import fit_blocks, run_fits
+from .api import fit_blocks
 from .options import DEFAULT_PREFETCH, FitOptions
+from .runner import run_fits
 
 __all__ = ["fit_blocks_many"]
 

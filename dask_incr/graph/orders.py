@@ -14,15 +14,13 @@ same permutation on every epoch).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
+from .._validation import check_count, check_seed
+
 __all__ = [
     "block_order",
-    "check_count",
-    "check_prefetch",
-    "check_seed",
     "held_out_blocks",
     "plan_order",
     "resolve_seed",
@@ -64,36 +62,6 @@ def resolve_seed(random_state=None):
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(_SEED_BOUND))
     return int(random_state)
-
-
-def check_seed(random_state):
-    """Refuse a ``random_state`` that cannot seed, without drawing from it.
-
-    ``ValueError``, as scikit-learn's ``check_random_state`` raises for the
-    same mistake.
-
-    Examples
-    --------
-    >>> check_seed(0), check_seed(None)
-    (None, None)
-    >>> check_seed("0")
-    Traceback (most recent call last):
-    ...
-    ValueError: str cannot be used to seed: random_state must be None, an int >= 0, ...
-    """
-    if random_state is None or isinstance(random_state, (np.random.RandomState, np.random.Generator)):
-        return
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, (bool, np.bool_)):
-        if random_state < 0:
-            raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
-        return
-    cls = type(random_state)
-    name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
-    # "cannot be used to seed", as scikit-learn and dask-ml word it, so their users' checks still match.
-    raise ValueError(
-        f"{name} cannot be used to seed: random_state must be None, an int >= 0, a numpy RandomState "
-        "or a numpy Generator"
-    )
 
 
 def _streams(seed):
@@ -187,44 +155,6 @@ def row_permutation(n_rows, seed):
     [0, 1, 2, 3, 4]
     """
     return np.random.default_rng(seed).permutation(n_rows)
-
-
-def check_count(value, name, *, minimum):
-    """``value`` as an int: ``TypeError`` unless it is an integer, ``ValueError`` below ``minimum``.
-
-    Examples
-    --------
-    >>> check_count(3, "epochs", minimum=1)
-    3
-    >>> check_count(True, "epochs", minimum=1)
-    Traceback (most recent call last):
-    ...
-    TypeError: epochs must be an integer, got True (bool)
-    """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def check_prefetch(value):
-    """``value`` as a read-ahead: an int >= 0, ``None`` (unbounded) or ``"auto"``.
-
-    Examples
-    --------
-    >>> check_prefetch("auto"), check_prefetch(None), check_prefetch(np.int64(2))
-    ('auto', None, 2)
-    >>> check_prefetch("fast")
-    Traceback (most recent call last):
-    ...
-    TypeError: prefetch must be an integer >= 0, None or 'auto', got 'fast' (str)
-    """
-    if value is None or (isinstance(value, str) and value == "auto"):
-        return value
-    if isinstance(value, str):
-        raise TypeError(f"prefetch must be an integer >= 0, None or 'auto', got {value!r} (str)")
-    return check_count(value, "prefetch", minimum=0)
 
 
 def plan_order(n_blocks, *, shuffle_blocks=False, shuffle_rows=False, epochs=1, random_state=None):

@@ -19,8 +19,8 @@ from dask.dot import to_graphviz
 from dask.task_spec import GraphNode, Task, TaskRef
 from dask.utils import key_split
 
-from .blocks import type_name
-from .graph import input_graph
+from .._validation import type_name
+from .chain import input_graph
 from .localize import needed
 from .steps import model_done, partial_fit_step, pipeline_partial_fit_step
 
@@ -83,7 +83,7 @@ def chain_attributes(graph):
     Parameters
     ----------
     graph : dict
-        Key -> task-spec node, e.g. ``dask_incr.graph.input_graph([lazy])``.
+        Key -> task-spec node, e.g. ``dask_incr.graph.chain.input_graph([lazy])``.
 
     Returns
     -------

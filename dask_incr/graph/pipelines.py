@@ -3,7 +3,7 @@
 scikit-learn's ``Pipeline`` has no ``partial_fit`` (1.9). dask_incr fits one
 whose steps learn incrementally: each block goes through the first step's
 ``partial_fit``, then its ``transform``, and so on to the last step's
-``partial_fit`` (:func:`dask_incr.steps.pipeline_partial_fit_step`). This
+``partial_fit`` (:func:`dask_incr.graph.steps.pipeline_partial_fit_step`). This
 module says which pipelines can learn that way, which step function a fit
 runs, and where each fit keyword goes — all before any work.
 """

@@ -3,7 +3,7 @@
 ``predict``, ``predict_proba``, ``transform``, ... of a fitted estimator are
 mapped over the row blocks of a dask Array (one task per block, column chunks
 joined in the task) or the partitions of a dask DataFrame or Bag, lazily, by
-:mod:`dask_incr.mapping`. A score is computed from those lazy predictions and
+:mod:`dask_incr.graph.mapping`. A score is computed from those lazy predictions and
 ``y`` in memory.
 """
 
@@ -16,10 +16,10 @@ from sklearn.metrics import get_scorer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .blocks import check_input, check_same_rows
-from .checks import check_dimensions
-from .mapping import apply_block, apply_partition, apply_records, check_meta, predict_blocks
-from .scoring import check_scoring, default_scoring
+from .fit.checks import check_dimensions
+from .fit.scoring import check_scoring, default_scoring
+from .graph.blocks import check_input, check_same_rows
+from .graph.mapping import apply_block, apply_partition, apply_records, check_meta, predict_blocks
 
 __all__ = [
     "BlockwiseMethods",

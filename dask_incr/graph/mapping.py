@@ -3,7 +3,7 @@
 One task per row block of a dask Array (column chunks joined in the task),
 per partition of a dask DataFrame, Series or Bag; the output's type, shape and
 dtype come from a ``meta`` template or from calling the method on one row.
-:mod:`dask_incr.predict` builds the wrapper's methods and scores on these.
+:mod:`dask_incr.blockwise` builds the wrapper's methods and scores on these.
 """
 
 from __future__ import annotations

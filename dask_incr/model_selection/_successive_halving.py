@@ -4,7 +4,7 @@
 of dask-ml's class of that name and the same budget (one ``partial_fit`` call
 is one block), but it never holds the training set in memory: at each rung
 the surviving candidates keep training from where they are, together, through
-:func:`dask_incr.fit.run_fits` — one chain per candidate, each block read once
+:func:`dask_incr.fit.runner.run_fits` — one chain per candidate, each block read once
 for all of them, at most ``prefetch + 1`` blocks in memory. It runs on any
 scheduler (the local ones or a distributed client) with the same results, and
 is reproducible from ``random_state``.
@@ -34,12 +34,12 @@ from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .blocks import align_blocks, type_name
-from .fit import check_estimators, run_fits
-from .options import DEFAULT_PREFETCH, FitOptions
-from .orders import check_count, check_seed, resolve_seed
-from .predict import check_scoring, predict_blocks, score_blocks
-from .steps import check_incremental
+from .._validation import check_count, check_incremental, check_seed, type_name
+from ..blockwise import check_scoring, predict_blocks, score_blocks
+from ..fit.options import DEFAULT_PREFETCH, FitOptions
+from ..fit.runner import check_estimators, run_fits
+from ..graph.blocks import align_blocks
+from ..graph.orders import resolve_seed
 
 __all__ = ["SuccessiveHalvingSearchCV", "rung_sizes"]
 
