@@ -6,7 +6,13 @@ view or slice keeps its source alive, so it keeps the count up too.
 """
 
 import threading
+import time
 import weakref
+
+import dask
+import dask.array as da
+import numpy as np
+from sklearn.base import BaseEstimator
 
 
 class LiveCounter:
@@ -34,3 +40,27 @@ class LiveCounter:
     def _release(self):
         with self.lock:
             self.live -= 1
+
+
+class LiveBlocks(LiveCounter):
+    """Makes 50 × 3 blocks, counting those still alive."""
+
+    def load(self, block, seed):
+        return self.track(np.random.default_rng(seed).normal(size=(50, 3)), block)
+
+
+class SlowLearner(BaseEstimator):
+    """An incremental learner slower than the loader."""
+
+    def partial_fit(self, X, y=None):
+        time.sleep(0.01)
+        self.total_ = getattr(self, "total_", 0.0) + float(np.sum(X))
+        return self
+
+
+def tracked_array(counter, n_blocks):
+    blocks = [
+        da.from_delayed(dask.delayed(counter.load, pure=False)(i, i), shape=(50, 3), dtype=float)
+        for i in range(n_blocks)
+    ]
+    return da.concatenate(blocks)

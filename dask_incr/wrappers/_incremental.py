@@ -20,15 +20,15 @@ import numpy as np
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
-from ._validation import check_incremental
-from .blockwise import BlockwiseMethods, check_scoring
-from .fit.checkpoint import load_checkpoint
-from .fit.checks import tags_of
-from .fit.options import OPTION_NAMES, FitOptions
-from .fit.runner import run_fit
-from .graph.blocks import check_input, coerce
-from .graph.orders import resolve_seed
-from .graph.pipelines import final_estimator
+from .._validation import check_incremental
+from ..blockwise import BlockwiseMethods, check_scoring
+from ..fit.checkpoint import load_checkpoint
+from ..fit.checks import tags_of
+from ..fit.options import OPTION_NAMES, FitOptions
+from ..fit.runner import run_fit
+from ..graph.blocks import check_input, coerce
+from ..graph.orders import resolve_seed
+from ..graph.pipelines import final_estimator
 
 __all__ = ["Incremental"]
 

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from live import LiveBlocks, SlowLearner, tracked_array
 from oracle import assert_same_model, blocks_of, manual_fit
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import accuracy_score, get_scorer
-from test_graph import LiveBlocks, SlowLearner, tracked_array
 
 from dask_incr import Incremental, fit_blocks, plan_fit, plot_history
 from dask_incr.fit.checkpoint import load_checkpoint

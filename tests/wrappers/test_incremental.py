@@ -30,7 +30,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from dask_incr import Incremental, fit_blocks
 from dask_incr.datasets import make_classification, make_regression
-from dask_incr.wrappers import call_seed
+from dask_incr.wrappers._incremental import call_seed
 
 
 @pytest.fixture(scope="module")

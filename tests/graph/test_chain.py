@@ -1,6 +1,5 @@
 """The chain graph: keys, dependencies, tokens, prefetch gating, epochs re-reading."""
 
-import time
 
 import dask
 import dask.array as da
@@ -8,9 +7,8 @@ import numpy as np
 import pytest
 from dask.delayed import Delayed
 from dask.task_spec import DataNode, GraphNode, Task
-from live import LiveCounter
+from live import LiveBlocks, SlowLearner, tracked_array
 from oracle import assert_same_model, manual_fit
-from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 
 from dask_incr import Incremental, build_chain, fit_blocks, plan_fit
@@ -177,30 +175,6 @@ def test_visualize_draws_the_chain(tmp_path):
 
 
 # --- bounded memory: count the blocks alive at once ------------------------------------
-
-
-class LiveBlocks(LiveCounter):
-    """Makes 50 × 3 blocks, counting those still alive."""
-
-    def load(self, block, seed):
-        return self.track(np.random.default_rng(seed).normal(size=(50, 3)), block)
-
-
-class SlowLearner(BaseEstimator):
-    """An incremental learner slower than the loader."""
-
-    def partial_fit(self, X, y=None):
-        time.sleep(0.01)
-        self.total_ = getattr(self, "total_", 0.0) + float(np.sum(X))
-        return self
-
-
-def tracked_array(counter, n_blocks):
-    blocks = [
-        da.from_delayed(dask.delayed(counter.load, pure=False)(i, i), shape=(50, 3), dtype=float)
-        for i in range(n_blocks)
-    ]
-    return da.concatenate(blocks)
 
 
 @pytest.mark.parametrize("prefetch", [0, 1, 2])
