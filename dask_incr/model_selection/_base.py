@@ -19,6 +19,7 @@ by block, through :class:`dask_incr.blockwise.BlockwiseMethods`.
 
 from __future__ import annotations
 
+import logging
 import math
 import numbers
 import time
@@ -50,6 +51,8 @@ from ._loop import best_of, run_search
 from ._rules import comparable
 
 __all__ = ["BaseSearch", "candidates_of", "check_patience", "training_order"]
+
+logger = logging.getLogger("dask_incr.model_selection")
 
 _LEGACY_SEED_MASK = 2**32 - 1  # ParameterSampler seeds a RandomState: 32 bits
 
@@ -181,7 +184,8 @@ class BaseSearch(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         seed, groups, estimators, trained = self._prepare(y, validation, fit_params)
         held = split(X, y, self.test_size, seed, validation)
         order = training_order(held.train_blocks, self._most_steps(groups), seed)
-        scoring = _Scoring(given_validation(tuple(held.validation), trained[groups[0].ids[0]], self.scoring))
+        validation = given_validation(tuple(held.validation), trained[groups[0].ids[0]], self.scoring)
+        scoring = _Scoring(validation, self.verbose, self.prefix)
         options = FitOptions(prefetch=self.prefetch)
 
         def train(models, start, stop):
@@ -229,6 +233,7 @@ class BaseSearch(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
             if not 0 < test_size < 1:
                 raise ValueError(f"test_size must be between 0 and 1 (a fraction of the rows), got {test_size}")
         self._patience()
+        _report_every(self.verbose)
 
     def _patience(self):
         return check_patience(self.patience)
@@ -280,11 +285,18 @@ def _fitted(given, model, order):
 
 
 class _Scoring:
-    """Scores models on the validation data, all of them in one pass over its blocks."""
+    """Scores models on the validation data, all of them in one pass over its blocks.
 
-    def __init__(self, validation):
+    With ``verbose`` (True, or the fraction of the rounds to report), the
+    best score of a round is logged to the ``dask_incr.model_selection``
+    logger and printed, prefixed ``[CV<prefix>]`` as dask-ml's messages.
+    """
+
+    def __init__(self, validation, verbose=False, prefix=""):
         self.validation = validation
         self.rounds = 0
+        self.every = _report_every(verbose)
+        self.prefix = prefix
 
     def __call__(self, models):
         self.rounds += 1
@@ -292,7 +304,27 @@ class _Scoring:
         # Validation data in memory rides inside the tasks: nothing to load, computed here.
         scheduler = get_scheduler(cls=Delayed) if self.validation.graph else get_sync
         (scores,) = dask.compute(Delayed(key, graph, layer=key[0]), scheduler=scheduler)
+        if self.every and (self.rounds - 1) % self.every == 0:
+            message = f"[CV{self.prefix}] scoring round {self.rounds}: best validation score {max(scores):.4f}"
+            logger.info(message)
+            print(message)
         return scores
+
+
+def _report_every(verbose):
+    """Report every how many rounds (0: never), from dask-ml's ``verbose`` (a bool or a fraction).
+
+    Examples
+    --------
+    >>> _report_every(False), _report_every(True), _report_every(0.25)
+    (0, 1, 4)
+    """
+    if isinstance(verbose, bool) or verbose is None:
+        return int(bool(verbose))
+    fraction = check_real(verbose, "verbose")
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"verbose must be a bool or a fraction between 0 and 1, got {verbose!r}")
+    return int(1 / fraction) if fraction > 0 else 0
 
 
 def cv_results(model_history, groups):

@@ -111,7 +111,7 @@ def split(X, y, test_size, seed, validation=None):
         return Split(X, y, list(range(n_blocks)), validation, [], "given")
     test_size = default_test_size(n_blocks) if test_size is None else test_size
     if test_size * n_blocks >= 1 - 1e-9:
-        test_blocks = held_out_blocks(n_blocks, test_size, seed)
+        test_blocks = held_out_blocks(n_blocks, test_size, seed, name="test_size")
         train = [b for b in range(n_blocks) if b not in set(test_blocks)]
         return Split(X, y, train, _blocks_of(X, y, test_blocks), test_blocks, "blocks")
     X_train, y_train, X_test, y_test = _split_rows(X, y, test_size, seed)

@@ -164,6 +164,10 @@ def next_calls(rule, info, *, patience, tol, max_iter, planned):
     planned : dict
         The new ``planned``.
 
+    Unlike dask-ml's, a model stopped by ``patience`` or ``max_iter`` before
+    the end of its plan does not make its search end early: the others'
+    plans are asked again.
+
     Examples
     --------
     >>> info = {0: [{"partial_fit_calls": 1, "score": 0.5}]}
@@ -171,9 +175,14 @@ def next_calls(rule, info, *, patience, tol, max_iter, planned):
     ({0: 4}, {0: 11})
     """
     calls = {k: records[-1]["partial_fit_calls"] for k, records in info.items()}
+
+    def stopped(k):
+        return (max_iter is not None and calls[k] >= max_iter) or (patience and plateaued(info[k], patience, tol))
+
     asked = None
     if patience and planned and max(calls.values()) > 1:
-        remaining = {k: planned[k] - calls[k] for k in info if k in planned}
+        # Calls left of the rule's last plan; a stopped model's leftover does not hold the others back.
+        remaining = {k: planned[k] - calls[k] if k in planned and not stopped(k) else 0 for k in info}
         if sum(remaining.values()) > 0:
             asked = remaining
     if asked is None:
@@ -182,9 +191,8 @@ def next_calls(rule, info, *, patience, tol, max_iter, planned):
             planned = {k: calls[k] + v for k, v in asked.items()}
     out = {}
     for k, more in asked.items():
-        if (max_iter is not None and calls[k] >= max_iter) or (patience and plateaued(info[k], patience, tol)):
-            more = 0
+        more = 0 if stopped(k) else more
         if max_iter is not None:
             more = min(more, max_iter - calls[k])
-        out[k] = min(more, patience) if patience else more
-    return {k: max(v, 0) for k, v in out.items()}, planned
+        out[k] = max(min(more, patience) if patience else more, 0)
+    return out, planned
