@@ -49,11 +49,12 @@ def hyperband_brackets(max_iter, aggressiveness=3):
 
 
 def _s_max(max_iter, eta):
-    """``floor(log_eta(max_iter))``, exact for powers of ``eta`` (``log(243, 3)`` is 4.999...)."""
-    s = math.floor(math.log(max_iter, eta))
-    while eta ** (s + 1) <= max_iter:
-        s += 1
-    return s
+    """``floor(log_eta(max_iter))`` in floating point, as dask-ml computes it.
+
+    ``math.log(243, 3)`` is 4.999..., so ``max_iter=243`` gets 4 + 1
+    brackets here as in dask-ml, where exact arithmetic would give 6.
+    """
+    return math.floor(math.log(max_iter, eta))
 
 
 def bracket_budgets(max_iter, aggressiveness=3):
