@@ -41,7 +41,8 @@ from .._validation import check_count, check_incremental, check_real, check_seed
 from ..blockwise import BlockwiseMethods, check_scoring
 from ..fit.options import FitOptions
 from ..fit.runner import check_estimators, run_fits
-from ..fit.scoring import default_scoring, given_validation, scores_graph
+from ..fit.scoring import default_scoring, given_validation
+from ..fit.scoring_many import scores_graph
 from ..graph.blocks import check_input
 from ..graph.orders import block_order, resolve_seed
 from ..wrappers import Incremental
