@@ -33,6 +33,7 @@ FULL = {
     "long_fits": ["--repeats", "2"],
     "scoring": [],
     "many": [],
+    "search": [],
 }
 QUICK = {
     "memory": ["--blocks", "12", "--proc-blocks", "12", "--repeats", "1", "--fit-time", "0.05", "--curve", "6"],
@@ -46,6 +47,7 @@ QUICK = {
     "long_fits": ["--quick"],
     "scoring": ["--quick"],
     "many": ["--quick"],
+    "search": ["--quick"],
 }
 HEADER = """# dask_incr benchmarks
 

@@ -130,6 +130,15 @@ def test_the_doctests_of_the_orders_page_pass():
     assert results.attempted > 20 and results.failed == 0
 
 
+def test_the_doctests_of_the_search_page_pass():
+    import doctest
+
+    results = doctest.testfile(
+        str(DOCS / "search.rst"), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert results.attempted > 20 and results.failed == 0
+
+
 def test_the_learning_curve_is_what_the_stopping_page_says():
     """docs/stopping.rst's account of the run docs/learning_curve_png.py draws, checked against that run."""
     clf = runpy.run_path(str(DOCS / "learning_curve_png.py"))["clf"]  # not __main__: nothing is written
