@@ -36,8 +36,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_count, check_incremental, check_seed, type_name
 from ..blockwise import check_scoring, predict_blocks, score_blocks
+from ..fit.checks import check_estimators
 from ..fit.options import DEFAULT_PREFETCH, FitOptions
-from ..fit.runner import check_estimators, run_fits
+from ..fit.runner import run_fits
 from ..graph.blocks import align_blocks
 from ..graph.orders import resolve_seed
 
