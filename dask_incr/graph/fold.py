@@ -28,6 +28,7 @@ from dask.task_spec import Task, TaskRef
 from dask.utils import ensure_dict
 
 from . import localize
+from .copies import copies, signal_key, signal_task
 from .steps import gated, partial_fit_step, snapshot
 
 __all__ = ["Chain", "ChainInputs", "Window", "chain_inputs", "fold", "snapshot_key"]
@@ -211,7 +212,7 @@ def fold(
     row_seeds = [None] * len(inputs.step_inputs) if row_seeds is None else row_seeds
     token = tokenize(name)  # derived keys stay unique whatever names callers choose
     with gc_paused():
-        step_inputs, layer = localize.copies(
+        step_inputs, layer = copies(
             inputs.analysis,
             inputs.step_inputs,
             steps,
@@ -225,8 +226,8 @@ def fold(
         for chain in chains:
             layer.update(_chain_tasks(chain, step_inputs, steps, inputs.blocks, row_seeds))
         layer.update(_snapshot_tasks(layer, names, steps, snapshots))
-        tails = [localize.signal_key(token, i) for i in window.tails]
-        layer.update((key, localize.signal_task(key, names, key[1])) for key in tails)
+        tails = [signal_key(token, i) for i in window.tails]
+        layer.update((key, signal_task(key, names, key[1])) for key in tails)
         layer.update(after or {})
         lasts = [(chain_name, steps.stop - 1) for chain_name in names]
         return assemble(name, layer, inputs.graph, collections), [*lasts, *tails]
