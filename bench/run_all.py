@@ -31,6 +31,7 @@ FULL = {
     "cluster": ["--repeats", "9"],
     "shapes": ["--repeats", "2"],
     "long_fits": ["--repeats", "2"],
+    "tiny_steps": ["--repeats", "5"],
     "scoring": [],
     "many": [],
 }
@@ -44,6 +45,7 @@ QUICK = {
                 "--locality-repeats", "1", "--hidden", "64"],
     "shapes": ["--quick"],
     "long_fits": ["--quick"],
+    "tiny_steps": ["--quick"],
     "scoring": ["--quick"],
     "many": ["--quick"],
 }

@@ -41,7 +41,8 @@ def gated_steps(graph):
 
 
 def inner_tasks(node):
-    """The tasks a fused load runs (its own key for a task that is not fused), its gather task left out."""
-    if node.args and isinstance(node.args[0], dict):
-        return {key: task for key, task in node.args[0].items() if not (isinstance(key, tuple) and key[0] == "gather")}
-    return {node.key: node}
+    """The tasks a load runs in one task (just itself for a task that is no load), its gather task left out."""
+    if node.func.__name__ != "load_inputs":
+        return {node.key: node}
+    tasks, _ = node.args[0].value
+    return {task.key: task for task in tasks if not (isinstance(task.key, tuple) and task.key[0] == "gather")}

@@ -82,7 +82,8 @@ def test_the_chain_picture_is_what_its_caption_says(monkeypatch):
         # "Green boxes load a block of X and y together"
         (load,) = deps - set(steps)
         assert load in loads and load[1] == i
-        generated = sorted(key[1:] for key in graph[load].args[0] if key_split(key) == "normal")
+        tasks, _ = graph[load].args[0].value  # what the one load task runs (dask_incr.graph.steps.load_inputs)
+        generated = sorted(task.key[1:] for task in tasks if key_split(task.key) == "normal")
         assert generated == [(i, i), (i, i, 0)]
         # "The blocks of steps 0 and 1 load at once; those of steps 2 and 3 wait on steps 0 and 1"
         assert graph[load].dependencies == (set() if i < 2 else {steps[i - 2]})

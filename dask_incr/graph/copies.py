@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from operator import getitem
 
-from dask.task_spec import Alias, GraphNode, Task, TaskRef
+from dask.task_spec import Alias, DataNode, GraphNode, Task, TaskRef
 
 from .localize import reads
-from .steps import gated, model_done
+from .steps import gated, load_inputs, model_done, tuple_of
 
-__all__ = ["copies", "fused_loads", "signal_key", "signal_task", "tuple_of"]
+__all__ = ["copies", "fused_loads", "signal_key", "signal_task"]
 
 
 def _run_start(analysis, key, step, first):
@@ -172,8 +172,10 @@ def fused_loads(inputs, layer, steps, token):
 
     A step on a tiny block was a task per private input (X's block, y's
     slice of it, sample_weight), each a scheduler hand-off; they become one
-    task ``(load-<token>, i)`` (:meth:`dask.task_spec.Task.fuse`) that
-    returns those inputs as a tuple, and the step reads its parts. Copies a
+    task ``(load-<token>, i)`` (:func:`dask_incr.graph.steps.load_inputs`)
+    that runs them in order and returns those inputs as a tuple; the step
+    reads its parts. (``dask.task_spec.Task.fuse`` would do the same through
+    ``dask.order`` of the subgraph at every call: about 1 ms per step.) Copies a
     run of several steps shares stay tasks of their own. Returns ``inputs,
     layer`` with the loads in place of the fused copies.
 
@@ -198,7 +200,9 @@ def fused_loads(inputs, layer, steps, token):
         reading = [position for position, node in enumerate(step_inputs) if _reads_any(node, private)]
         key = (f"load-{token}", i)
         gather = Task(("gather", key), tuple_of, *(step_inputs[p] for p in reading))
-        layer[key] = Task.fuse(*(layer.pop(k) for k in private), gather, key=key)
+        tasks = (*_dependencies_first({k: layer.pop(k) for k in private}), gather)
+        external = tuple(sorted({dep for task in tasks for dep in task.dependencies} - private, key=str))
+        layer[key] = Task(key, load_inputs, DataNode(None, (tasks, external)), *(TaskRef(k) for k in external))
         parts = {p: Task(None, getitem, TaskRef(key), n) for n, p in enumerate(reading)}
         fused_inputs.append(tuple(parts.get(p, node) for p, node in enumerate(step_inputs)))
     return fused_inputs, layer
@@ -233,19 +237,30 @@ def _private(made, readers, i):
         private -= outside
 
 
+def _dependencies_first(tasks):
+    """The tasks of ``{key: task}``, each after the ones of them it reads."""
+    ordered, done = [], set()
+
+    def visit(key):
+        stack = [(key, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if current in done:
+                continue
+            if expanded:
+                done.add(current)
+                ordered.append(tasks[current])
+                continue
+            stack.append((current, True))
+            stack.extend((dep, False) for dep in tasks[current].dependencies if dep in tasks and dep not in done)
+
+    for key in sorted(tasks, key=str):
+        visit(key)
+    return ordered
+
+
 def _reads_any(node, keys):
     return node is not None and bool(keys) and any(key in keys for key in reads(node))
-
-
-def tuple_of(*parts):
-    """The inputs a load gives its step, as one value.
-
-    Examples
-    --------
-    >>> tuple_of(1, None)
-    (1, None)
-    """
-    return parts
 
 
 def _substituted(node, subs):
