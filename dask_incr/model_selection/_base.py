@@ -9,7 +9,7 @@ A search class says which groups of candidates it runs and by which rules
 * the one loop (:func:`._loop.run_search`), which trains the models due with
   :func:`dask_incr.fit.runner.run_fits` (one chain per model, each block read
   once for all of them, at most ``prefetch + 1`` blocks in memory) and scores
-  the models due together with :func:`dask_incr.fit.scoring.scores_graph`
+  the models due together with :func:`dask_incr.fit.score_chain.scores_graph`
   (one task per held-out block for all of them);
 * ``cv_results_``, ``history_``, ``model_history_`` and the best model.
 
@@ -39,10 +39,12 @@ from sklearn.model_selection import ParameterGrid, ParameterSampler
 
 from .._validation import check_count, check_incremental, check_real, check_seed, type_name
 from ..blockwise import BlockwiseMethods, check_scoring
+from ..fit.checks import check_estimators
+from ..fit.distributed import distributed_client
 from ..fit.options import FitOptions
-from ..fit.runner import check_estimators, run_fits
-from ..fit.scoring import default_scoring, given_validation
-from ..fit.scoring_many import scores_graph
+from ..fit.runner import run_fits
+from ..fit.score_chain import given_validation, scores_graph
+from ..fit.scoring import default_scoring
 from ..graph.blocks import check_input
 from ..graph.orders import block_order, resolve_seed
 from ..wrappers import Incremental
@@ -301,9 +303,10 @@ class _Scoring:
 
     def __call__(self, models):
         self.rounds += 1
-        graph, key = scores_graph(self.validation, models, ("search", self.rounds, id(self)))
         # Validation data in memory rides inside the tasks: nothing to load, computed here.
-        scheduler = get_scheduler(cls=Delayed) if self.validation.graph else get_sync
+        scheduler = get_scheduler(cls=Delayed) if self.validation.inputs.graph else get_sync
+        on_cluster = distributed_client(scheduler) is not None  # loads then wait on signals, not on steps
+        graph, key = scores_graph(self.validation, models, ("search", self.rounds, id(self)), signals=on_cluster)
         (scores,) = dask.compute(Delayed(key, graph, layer=key[0]), scheduler=scheduler)
         if self.every and (self.rounds - 1) % self.every == 0:
             message = f"[CV{self.prefix}] scoring round {self.rounds}: best validation score {max(scores):.4f}"
