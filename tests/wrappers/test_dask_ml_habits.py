@@ -110,3 +110,14 @@ def test_the_reason_comes_through_a_pipeline_and_a_missing_method_is_named():
     with pytest.raises(AttributeError, match="the wrapped StandardScaler has no score"):
         Incremental(StandardScaler()).score
     assert np.isfinite(Incremental(StandardScaler(), scoring="r2").fit(np.ones((4, 2))).n_features_in_)
+
+
+def test_cross_validation_folds_are_stratified_here_and_plain_in_dask_ml():
+    """docs/facade.rst's migration table: scikit-learn sees a classifier in our wrapper, not in dask-ml's."""
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+
+    y = np.array([0, 1] * 10)
+    ours, theirs = Incremental(SGDClassifier()), dask_ml.wrappers.Incremental(SGDClassifier())
+    assert isinstance(check_cv(5, y, classifier=is_classifier(ours)), StratifiedKFold)
+    assert isinstance(check_cv(5, y, classifier=is_classifier(theirs)), KFold)
