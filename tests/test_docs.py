@@ -240,3 +240,13 @@ def test_the_readme_defines_its_words_and_names_the_built_docs():
     assert "**the chain** is" in readme and "The **held-out blocks** of early stopping are" in readme
     assert "docs/_build/html/index.html" in readme
     assert "python -m sphinx -W -b html docs docs/_build/html" in readme
+
+
+def test_the_test_extra_installs_what_the_dask_ml_comparisons_import():
+    """The README's test command installs dask-ml, so the comparisons with it run instead of being skipped."""
+    import configparser
+
+    setup = configparser.ConfigParser()
+    setup.read(DOCS.parent / "setup.cfg")
+    test_extra = setup["options.extras_require"]["test"].split()
+    assert any(requirement.startswith("dask-ml") for requirement in test_extra)
