@@ -170,9 +170,9 @@ class SuccessiveHalvingSearchCV(BaseEstimator):
     ...     SGDClassifier(random_state=0), {"alpha": [1e-4, 1e-3, 1e-2, 1e-1]},
     ...     n_initial_parameters=4, n_initial_iter=2, aggressiveness=2, random_state=0)
     >>> search.fit(X, y, classes=[0, 1]).cv_results_["partial_fit_calls"].tolist()
-    [2, 8, 4, 2]
+    [2, 2, 8, 4]
     >>> search.best_params_, search.test_blocks_, len(search.train_order_)
-    ({'alpha': 0.001}, [8], 8)
+    ({'alpha': 0.01}, [8], 8)
     """
 
     def __init__(
