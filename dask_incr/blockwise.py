@@ -16,13 +16,16 @@ from sklearn.metrics import get_scorer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._lazy_score import PREDICTION_METHODS, lazy_score
 from .fit.checks import check_dimensions
 from .fit.scoring import check_scoring, default_scoring
 from .graph.blocks import check_input, check_same_rows
 from .graph.mapping import apply_block, apply_partition, apply_records, check_meta, predict_blocks
 
 __all__ = [
+    "BLOCKWISE_METHODS",
     "BlockwiseMethods",
+    "missing_method_error",
     "apply_block",
     "apply_partition",
     "apply_records",
@@ -32,13 +35,14 @@ __all__ = [
 ]
 
 
-def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
+def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None, compute=True):
     """Score ``estimator`` (wrapped by ``model``) on ``X`` and ``y``, predicting block by block.
 
     With ``scoring`` (or a classifier's accuracy / regressor's R² by default)
     the predictions of ``model`` are computed block by block, then the metric
     on them and ``y`` in memory. Any other estimator's own ``score`` is given
-    X in memory.
+    X in memory. With ``compute=False`` and dask input, the score is a
+    ``Delayed`` of all that, not yet run.
 
     Examples
     --------
@@ -48,6 +52,9 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
     >>> reg = LinearRegression().fit(X.compute(), [0.0, 1.0, 2.0, 3.0])
     >>> round(score_blocks(reg, reg, None, X, da.arange(4.0, chunks=2)), 6)
     1.0
+    >>> lazy = score_blocks(reg, reg, None, X, da.arange(4.0, chunks=2), compute=False)
+    >>> round(lazy.compute(), 6)
+    1.0
     """
     X = check_input(X, "X", optional=False)
     y, sample_weight = check_input(y, "y"), check_input(sample_weight, "sample_weight")
@@ -56,13 +63,14 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
     kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
     lazy = any(dask.is_dask_collection(v) for v in (X, y, sample_weight))
     scoring = scoring if scoring is not None else default_scoring(estimator)
-    if scoring is None:
-        if lazy:
-            X, y, kwargs = dask.compute(X, y, kwargs, scheduler=get_scheduler(cls=Delayed))
-        return estimator.score(X, y, **kwargs)
-    scorer = get_scorer(scoring)
+    scorer = None if scoring is None else get_scorer(scoring)
     if not lazy:
-        return scorer(model, X, y, **kwargs)
+        return estimator.score(X, y, **kwargs) if scorer is None else scorer(model, X, y, **kwargs)
+    if not compute:
+        return lazy_score(model, estimator, scorer, X, y, kwargs)
+    if scorer is None:
+        X, y, kwargs = dask.compute(X, y, kwargs, scheduler=get_scheduler(cls=Delayed))
+        return estimator.score(X, y, **kwargs)
     y, kwargs = dask.compute(y, kwargs, scheduler=get_scheduler(cls=Delayed))
     return scorer(_Computed(model), X, y, **kwargs)
 
@@ -70,14 +78,12 @@ def score_blocks(model, estimator, scoring, X, y=None, sample_weight=None):
 class _Computed:
     """The fitted wrapper as a scorer sees it: prediction methods return computed values."""
 
-    _METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function", "transform"})
-
     def __init__(self, wrapper):
         self._wrapper = wrapper
 
     def __getattr__(self, name):
         value = getattr(self._wrapper, name)
-        if name not in self._METHODS:
+        if name not in PREDICTION_METHODS:
             return value
 
         def computed(X):
@@ -89,18 +95,73 @@ class _Computed:
         return computed
 
 
+def _fitted_or_wrapped(wrapper):
+    fitted = wrapper.__dict__.get(wrapper._fitted_attribute)
+    return fitted if fitted is not None else wrapper.estimator
+
+
 def _estimator_has(attr):
-    """``available_if`` check: the fitted estimator, or else the wrapped one, has ``attr``."""
+    """``available_if`` check: the fitted estimator, or else the wrapped one, has ``attr``.
+
+    Asking with ``getattr`` raises the estimator's own AttributeError, whose
+    reason (``loss='hinge'`` has no probabilities) :func:`missing_method_error` reports.
+    """
 
     def check(self):
-        fitted = self.__dict__.get(self._fitted_attribute)
-        return hasattr(fitted if fitted is not None else self.estimator, attr)
+        getattr(_fitted_or_wrapped(self), attr)
+        return True
 
     return check
 
 
 def _can_score(self):
     return self.scoring is not None or _estimator_has("score")(self)
+
+
+#: Each method of :class:`BlockwiseMethods` and the method of the wrapped estimator it needs.
+BLOCKWISE_METHODS = {
+    "predict": "predict",
+    "predict_proba": "predict_proba",
+    "predict_log_proba": "predict_log_proba",
+    "decision_function": "decision_function",
+    "transform": "transform",
+    "fit_transform": "transform",
+    "get_feature_names_out": "get_feature_names_out",
+    "score": "score",
+}
+
+
+def missing_method_error(wrapper, name):
+    """The AttributeError of the block-wise method ``name`` that ``wrapper``'s estimator lacks.
+
+    Its message names the wrapped estimator and scikit-learn's reason; its
+    cause is scikit-learn's own error. A wrapper's ``__getattr__`` raises it.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from dask_incr import Incremental
+    >>> print(missing_method_error(Incremental(SGDClassifier()), "predict_proba"))
+    Incremental.predict_proba is not available: the wrapped SGDClassifier has no predict_proba \
+(probability estimates are not available for loss='hinge')
+    """
+    needed = BLOCKWISE_METHODS[name]
+    target = _fitted_or_wrapped(wrapper)
+    try:
+        getattr(target, needed)
+    except AttributeError as cause:
+        reason = cause
+        while isinstance(reason.__cause__, AttributeError):
+            reason = reason.__cause__
+        because = "" if reason is cause else f" ({reason})"
+        error = AttributeError(
+            f"{type(wrapper).__name__}.{name} is not available: the wrapped {type(target).__name__} "
+            f"has no {needed}{because}",
+            name=name,  # set, so Python does not suggest a similar name of the wrapper (predict_meta)
+        )
+        error.__cause__ = cause
+        return error
+    return AttributeError(f"{type(wrapper).__name__!r} object has no attribute {name!r}", name=name)
 
 
 class BlockwiseMethods:
@@ -228,13 +289,16 @@ class BlockwiseMethods:
         return getattr(self, self._fitted_attribute).get_feature_names_out(input_features)
 
     @available_if(_can_score)
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X, y=None, sample_weight=None, *, compute=True):
         """Score the fitted estimator on ``X`` and ``y``.
 
         With ``scoring`` (or a classifier's accuracy / regressor's R² by
         default) the predictions are computed block by block, then the metric
         on them and ``y`` in memory. Any other estimator's own ``score`` is
-        given X in memory.
+        given X in memory. ``compute=False`` (as dask-ml's) returns, for dask
+        input, a ``Delayed`` score, not yet run: ``dask.compute`` several at
+        once. ``sample_weight`` is third, as in scikit-learn (dask-ml's third
+        argument is ``compute``: pass it by name).
 
         Examples
         --------
@@ -247,7 +311,13 @@ class BlockwiseMethods:
         True
         """
         check_is_fitted(self)
-        return score_blocks(self, getattr(self, self._fitted_attribute), self.scoring, X, y, sample_weight)
+        if isinstance(sample_weight, bool):
+            raise TypeError(
+                f"score's third argument is sample_weight, as in scikit-learn, got {sample_weight}; "
+                f"dask-ml's third argument is compute: pass it by name, score(X, y, compute={sample_weight})"
+            )
+        fitted = getattr(self, self._fitted_attribute)
+        return score_blocks(self, fitted, self.scoring, X, y, sample_weight, compute=compute)
 
     def _apply(self, method, X, meta):
         check_is_fitted(self)

@@ -40,6 +40,9 @@ DASK_ML_PATHS = [
     "dask_incr.model_selection.InverseDecaySearchCV",
     "dask_incr.datasets.make_classification",
     "dask_incr.datasets.make_regression",
+    "dask_incr.datasets.make_blobs",
+    "dask_incr.datasets.make_counts",
+    "dask_incr.datasets.make_classification_df",
 ]
 
 #: Every top-level name before the layout change (package 0.3.0).

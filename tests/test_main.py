@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -41,6 +42,13 @@ def test_one_block_is_one_block(capsys, monkeypatch):
         (["--blocks", "-2"], "argument --blocks: -2 is too few: at least 1 block is needed"),
         (["--features", "1"], "argument --features: 1 is too few: at least 2 features are needed"),
         (["--rows", "ten"], "argument --rows: 'ten' is not a whole number"),
+        # the file it names is the file it writes: no extension added, no hidden file, no other format
+        (["--picture", "noext"], "argument --picture: 'noext' does not end in .png or .svg"),
+        (["--picture", "chain.pdf"], "argument --picture: 'chain.pdf' does not end in .png or .svg"),
+        (["--picture", ""], "argument --picture: '' is no file name: give one such as chain.png"),
+        (["--picture", ".png"], "argument --picture: '.png' is no file name: give one such as chain.png"),
+        (["--picture", "no-such-folder/chain.png"],
+         "argument --picture: 'no-such-folder/chain.png': the folder 'no-such-folder' does not exist"),
     ],
 )
 def test_bad_options_are_refused_by_argparse_in_one_line(argv, message, capsys):
@@ -78,3 +86,33 @@ def test_the_missing_picture_tools_are_named_with_their_install_command(absent, 
         monkeypatch.setattr(picture.importlib.util, "find_spec", lambda name: object())
         monkeypatch.setattr(picture.shutil, "which", lambda name: None)
         assert "apt-get install graphviz" in demo.missing_tools()
+
+
+def test_a_bad_picture_is_refused_before_any_work():
+    done = subprocess.run([sys.executable, "-m", "dask_incr", "--picture", "missing/chain.png"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].endswith("the folder 'missing' does not exist")
+
+
+@pytest.mark.parametrize("name", ["chain.svg", "CHAIN.PNG"])
+def test_good_pictures_are_accepted_as_named(name, tmp_path):
+    path = str(tmp_path / name)
+    assert demo.make_parser().parse_args(["--picture", path]).picture == path
+
+
+def test_time_per_block_leaves_out_the_progress_bar(capsys, monkeypatch):
+    """A bar that lingers a whole second after the fit (its polling) does not count in the time per block."""
+    from dask.diagnostics import ProgressBar
+
+    finish = ProgressBar._finish
+
+    def slow_finish(self, *args, **kwargs):
+        time.sleep(1.0)
+        return finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProgressBar, "_finish", slow_finish)
+    monkeypatch.setattr(demo, "missing_tools", lambda: "not drawn in this test")
+    demo.main(["--blocks", "1", "--rows", "200", "--features", "2"])
+    per_block = float(re.search(r"\(([\d.]+) ms per block\)", capsys.readouterr().out).group(1))
+    assert per_block < 500

@@ -168,7 +168,7 @@ class InverseDecaySearchCV(IncrementalSearchCV):
     >>> search = InverseDecaySearchCV(SGDClassifier(random_state=0), {"alpha": np.logspace(-5, 0, 10)},
     ...                               n_initial_parameters="grid", random_state=0)
     >>> search.fit(X, y, classes=[0, 1]).cv_results_["partial_fit_calls"].tolist()
-    [1, 1, 1, 1, 1, 1, 1, 2, 2, 1]
+    [2, 2, 1, 1, 1, 1, 1, 1, 1, 1]
     """
 
     def __init__(

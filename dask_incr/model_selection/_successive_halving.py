@@ -167,7 +167,7 @@ class SuccessiveHalvingSearchCV(BaseSearch):
     ...     SGDClassifier(random_state=0), {"alpha": [1e-4, 1e-3, 1e-2, 1e-1]},
     ...     n_initial_parameters=4, n_initial_iter=2, aggressiveness=2, random_state=0)
     >>> search.fit(X, y, classes=[0, 1]).cv_results_["partial_fit_calls"].tolist()
-    [2, 4, 2, 8]
+    [8, 2, 2, 4]
     >>> search.test_blocks_, len(search.train_order_)
     ([6], 8)
     """

@@ -21,7 +21,7 @@ from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
 from .._validation import check_incremental
-from ..blockwise import BlockwiseMethods, check_scoring
+from ..blockwise import BLOCKWISE_METHODS, BlockwiseMethods, check_scoring, missing_method_error
 from ..fit.checkpoint import load_checkpoint
 from ..fit.checks import tags_of
 from ..fit.options import OPTION_NAMES, FitOptions
@@ -29,6 +29,7 @@ from ..fit.runner import run_fit
 from ..graph.blocks import check_input, coerce
 from ..graph.orders import resolve_seed
 from ..graph.pipelines import final_estimator
+from ._checks import check_x_not_loaded
 
 __all__ = ["Incremental"]
 
@@ -202,6 +203,8 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
             fitted = self.__dict__.get("estimator_")
             if fitted is not None and hasattr(fitted, name):
                 return getattr(fitted, name)
+        if name in BLOCKWISE_METHODS:  # the wrapped estimator lacks it: say why
+            raise missing_method_error(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __sklearn_is_fitted__(self):
@@ -314,6 +317,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
     def _run(self, X, y, fit_kwargs, *, call, compute, find_classes, validation=None):
         """Check everything cheap, then fit through the functional layer's runner."""
         X, y = check_input(X, "X", optional=False), check_input(y, "y")  # what the data are comes first
+        check_x_not_loaded(X, y, fit_kwargs.get("sample_weight"))
         if call == 0:
             check_incremental(self.estimator)
         options = self._options()
