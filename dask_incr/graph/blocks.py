@@ -107,7 +107,8 @@ def coerce(value, label):
             raise ValueError(f"{label} must have at least one dimension, got an empty {type_name(value)}")
         return array
     raise TypeError(
-        f"{label} must be array-like (numpy, pandas, scipy.sparse, a list) or a dask collection, got {type_name(value)}"
+        f"{label} must be array-like (numpy, pandas, scipy.sparse, a list) or a dask collection, "
+        f"got {type_name(value)}"
     )
 
 
@@ -202,7 +203,9 @@ def row_blocks(data, label="X", *, optimize=True):
         return _partitioned(graph, label, data)
     if isinstance(data, db.Bag):
         return _partitioned(data, label, data)
-    raise TypeError(f"{label} must be a dask Array, DataFrame, Series or Bag, or in-memory data, got {type_name(data)}")
+    raise TypeError(
+        f"{label} must be a dask Array, DataFrame, Series or Bag, or in-memory data, got {type_name(data)}"
+    )
 
 
 def optimize_frames(frames):

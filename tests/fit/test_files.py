@@ -13,9 +13,12 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import h5py
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import zarr
+from dask.dataframe.io import csv as dask_csv
 from dask.dataframe.io.parquet.arrow import ArrowDatasetEngine
 from live import FitSpans, LiveCounter
 from oracle import assert_same_model, manual_fit
@@ -54,6 +57,40 @@ def write_parquet(directory):
     return directory
 
 
+def write_csv(directory):
+    """``FILES`` csv files, each split by dask into several blocks (``blocksize``)."""
+    directory.mkdir()
+    for i in range(FILES):
+        table(GROUPS * GROUP_ROWS, seed=i).to_csv(directory / f"part.{i}.csv", index=False)
+    return directory
+
+
+def read_csv(directory):
+    return dd.read_csv(directory / "*.csv", blocksize=8_000)
+
+
+def source_array(tmp_path, kind):
+    """All columns of ``table`` as one float array stored as ``kind``, chunked ``GROUP_ROWS`` rows."""
+    data = pd.concat([table(GROUPS * GROUP_ROWS, seed=i) for i in range(FILES)]).to_numpy(dtype=float)
+    chunks = (GROUP_ROWS, data.shape[1])
+    if kind == "zarr":
+        stored = zarr.open_array(tmp_path / "data.zarr", mode="w", shape=data.shape, chunks=chunks, dtype=float)
+        stored[:] = data
+        return da.from_zarr(tmp_path / "data.zarr")
+    if kind == "hdf5":
+        with h5py.File(tmp_path / "data.h5", "w") as file:
+            file.create_dataset("data", data=data, chunks=chunks)
+        return da.from_array(h5py.File(tmp_path / "data.h5", "r")["data"], chunks=chunks)
+    stored = np.memmap(tmp_path / "data.bin", dtype=float, mode="w+", shape=data.shape)
+    stored[:] = data
+    stored.flush()
+    return da.from_array(np.memmap(tmp_path / "data.bin", dtype=float, mode="r", shape=data.shape), chunks=chunks)
+
+
+#: Per array kind, the class whose ``__getitem__`` reads a chunk from storage.
+ARRAY_READERS = {"zarr": zarr.Array, "hdf5": h5py.Dataset, "memmap": np.memmap}
+
+
 def count_calls(monkeypatch, owner, name, label):
     """Wrap ``owner.name`` so each value it returns is counted alive; ``label(*args)`` is recorded per call."""
     counter = LiveCounter()
@@ -74,6 +111,11 @@ def parquet_reads(monkeypatch):
         "read_partition",
         lambda fs, pieces, columns, index, **kwargs: (repr(pieces), frozenset(columns)),
     )
+
+
+def csv_reads(monkeypatch):
+    """Counts the csv blocks parsed."""
+    return count_calls(monkeypatch, dask_csv, "pandas_read_text", lambda *args, **kwargs: "csv block")
 
 
 def check_fit(counter, make_inputs, *, epochs=1, loads_per_block=1, **options):
@@ -129,3 +171,56 @@ def test_small_parquet_partitions_are_never_fused(tmp_path, monkeypatch):
     check_fit(reads, lambda: (X, df["t"], None))
     assert len({piece for piece, _ in reads.loaded}) == FILES
     assert {columns for _, columns in reads.loaded} == {frozenset({"f0", "f1", "t"})}
+
+
+# --- frame expressions on parquet and csv ----------------------------------------------
+
+#: name: (frame -> (X, y, sample_weight), the columns the reads need)
+EXPRESSIONS = {
+    "column selection": (lambda df: (df[["f0", "f1"]], df["t"], df["w"]), {"f0", "f1", "t", "w"}),
+    "filter": (lambda df: (lambda d: (d[["f0", "f1"]], d["t"], None))(df[df.k > 0]), {"f0", "f1", "t", "k"}),
+    "assign": (
+        lambda df: (lambda d: (d[["f0", "s"]], d["t"], None))(df.assign(s=df.f1 * df.f2)),
+        {"f0", "f1", "f2", "t"},
+    ),
+    "astype": (lambda df: (df[["f0", "f1"]].astype("float32"), df["t"].astype("float32"), None), {"f0", "f1", "t"}),
+}
+#: source: (write, read, count reads). dask parses every column of a csv block
+#: (the frame's projection applies after parsing), so only parquet reads are
+#: checked for the columns they load; both are checked for one read per step.
+READERS = {"parquet": (write_parquet, dd.read_parquet, parquet_reads), "csv": (write_csv, read_csv, csv_reads)}
+
+
+@pytest.mark.parametrize("expression", list(EXPRESSIONS))
+@pytest.mark.parametrize("source", list(READERS))
+def test_frame_expressions_on_files_equal_the_loop_and_read_only_what_they_use(
+    tmp_path, monkeypatch, source, expression
+):
+    write, read, count = READERS[source]
+    make, needed = EXPRESSIONS[expression]
+    path = write(tmp_path / "data")
+    X, y, w = make(read(path))
+    model = fit_blocks(SGDRegressor(random_state=0), X, y, sample_weight=w, shuffle_blocks=True, random_state=0)
+    order = plan_fit(SGDRegressor(), X, y, shuffle_blocks=True, random_state=0).order
+    assert_same_model(model, manual_fit(SGDRegressor(random_state=0), X, y, w, order=order))
+    reads = count(monkeypatch)
+    check_fit(reads, lambda: make(read(path)), shuffle_blocks=True)
+    if source == "parquet":
+        assert {columns for _, columns in reads.loaded} <= {frozenset(needed)}, f"reads loaded {set(reads.loaded)}"
+
+
+# --- arrays stored as zarr, HDF5 and a memmap ------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(ARRAY_READERS))
+def test_x_y_and_weights_sliced_from_one_stored_array(tmp_path, monkeypatch, kind):
+    A = source_array(tmp_path, kind)
+    X, y, w = A[:, :10], A[:, 11], np.abs(A[:, 12])
+    options = dict(epochs=2, shuffle_blocks=True, shuffle_rows=True, random_state=0)
+    model = fit_blocks(SGDRegressor(random_state=0), X, y, sample_weight=w, **options)
+    plan = plan_fit(SGDRegressor(), X, y, **options)
+    expected = manual_fit(SGDRegressor(random_state=0), X, y, w, order=plan.order, seeds=plan.row_seeds)
+    assert_same_model(model, expected)
+    reads = count_calls(monkeypatch, ARRAY_READERS[kind], "__getitem__", lambda array, key: repr(key))
+    check_fit(reads, lambda: (X, y, w), epochs=2, shuffle_blocks=True)
+    assert len(set(reads.loaded)) == FILES * GROUPS, "each chunk read once per step that visits it"
