@@ -11,9 +11,9 @@ once stay within the read-ahead bound, and that loading overlapped fitting.
 import dask
 import dask.array as da
 import dask.dataframe as dd
+import h5py
 import numpy as np
 import pandas as pd
-import h5py
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
