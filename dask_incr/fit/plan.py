@@ -7,15 +7,19 @@ window by window and a short one in a single graph.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
+import sys
+import warnings
 from dataclasses import dataclass
 
 import cloudpickle
+import dask.array as da
 from dask.base import tokenize
 from dask.task_spec import Task, TaskRef
 
-from ..graph import localize
+from ..graph import holding, localize
 from ..graph.blocks import align_blocks
 from ..graph.chain import assemble, chain, input_graph
 from ..graph.orders import held_out_blocks, plan_order, resolve_seed, row_seeds
@@ -142,7 +146,7 @@ def prepare(
     )
     collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
     graph = input_graph(collections)
-    analysis = localize.analyse(graph, step_inputs, order)
+    analysis = _analysed(graph, step_inputs, order, (X, y, sample_weight), prefetch)
     return Prepared(
         tuple(estimators),
         names,
@@ -161,6 +165,31 @@ def prepare(
         held_out,
         identity,
     )
+
+
+def _analysed(graph, step_inputs, order, inputs, prefetch):
+    """The input analysis of a fit, holding shared tasks only within the blocks' own bound (warned once).
+
+    Sizes are read from the inputs as given: optimising an array keeps its
+    keys but drops its layers' chunk sizes.
+    """
+    layers = holding.layer_chunks([value for value in inputs if isinstance(value, da.Array)])
+    nbytes = functools.partial(holding.chunk_nbytes, layers=layers)
+    block = holding.block_nbytes(inputs)
+    budget = None if block is None else ((prefetch or 0) + 1) * block
+    hold = functools.partial(holding.held_shared, nbytes=nbytes, budget=budget)
+    analysis = localize.analyse(graph, step_inputs, order, hold=hold)
+    if analysis.reread:
+        warnings.warn(holding.reread_warning(analysis.reread, nbytes, budget, len(order)), stacklevel=_caller_level())
+    return analysis
+
+
+def _caller_level():
+    """The ``stacklevel`` that points a warning of its caller at the first frame outside dask_incr."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("dask_incr"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def snapshot_key(name, step):
