@@ -156,8 +156,11 @@ def reread_warning(reread, nbytes, budget, n_steps):
     Examples
     --------
     >>> sizes = {("chunk", i): 2**20 for i in range(4)}
-    >>> print(reread_warning(sizes, sizes.get, 2**21, 8))
-    every block of this fit needs the same 4 input tasks (4.0 MiB, more than the 2.0 MiB that the blocks it holds at once take): rather than hold them for the whole fit, each of the 8 steps reads them again, as a loop over the blocks would (about 32.0 MiB read in all instead of 4.0 MiB). A global row permutation (X[perm], y[perm]) does this; to shuffle without it, keep the blocks as they are and pass shuffle_blocks=True, shuffle_rows=True
+    >>> message = str(reread_warning(sizes, sizes.get, 2**21, 8))
+    >>> print(message[:62])
+    every block of this fit needs the same 4 input tasks (4.0 MiB,
+    >>> "each of the 8 steps reads them again" in message, message.endswith("shuffle_rows=True")
+    (True, True)
     """
     size = sum(nbytes(key) or 0 for key in reread)
     return RereadWarning(
