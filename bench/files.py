@@ -126,7 +126,11 @@ def dask_ml(X, y):
         return Incremental(estimator(), shuffle_blocks=False).fit(X, y, classes=CLASSES).estimator_, None
 
 
-CASES = {"loop over partitions[i] (serial)": loop, "dask_incr fit_blocks (threads)": ours, "dask-ml Incremental": dask_ml}
+CASES = {
+    "loop over partitions[i] (serial)": loop,
+    "dask_incr fit_blocks (threads)": ours,
+    "dask-ml Incremental": dask_ml,
+}
 
 
 def measure(case, path, x_cols):

@@ -33,6 +33,9 @@ FULL = {
     "long_fits": ["--repeats", "2"],
     "scoring": [],
     "many": [],
+    "files": [],
+    "permutation": [],
+    "showcase": [],
 }
 QUICK = {
     "memory": ["--blocks", "12", "--proc-blocks", "12", "--repeats", "1", "--fit-time", "0.05", "--curve", "6"],
@@ -46,6 +49,9 @@ QUICK = {
     "long_fits": ["--quick"],
     "scoring": ["--quick"],
     "many": ["--quick"],
+    "files": ["--quick"],
+    "permutation": ["--quick"],
+    "showcase": ["--quick"],
 }
 HEADER = """# dask_incr benchmarks
 
