@@ -175,8 +175,7 @@ def _analysed(graph, step_inputs, order, inputs, prefetch):
     """
     layers = holding.layer_chunks([value for value in inputs if isinstance(value, da.Array)])
     nbytes = functools.partial(holding.chunk_nbytes, layers=layers)
-    block = holding.block_nbytes(inputs)
-    budget = None if block is None else ((prefetch or 0) + 1) * block
+    budget = holding.hold_budget(holding.block_nbytes(inputs), prefetch)
     hold = functools.partial(holding.held_shared, nbytes=nbytes, budget=budget)
     analysis = localize.analyse(graph, step_inputs, order, hold=hold)
     if analysis.reread:

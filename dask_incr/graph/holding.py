@@ -14,7 +14,8 @@ them, as a plain loop over the blocks does, and :func:`reread_warning` says so
 once, before any work. Sizes are estimated from what dask knows without
 computing: the chunk sizes and dtypes of dask arrays (each array layer's
 ``collection_annotations``). Where a size is unknown (dataframes, a task that
-is no array chunk) the task is held, as before.
+is no array chunk) the task is held, as before; so is anything that fits in
+:data:`MIN_HELD` (1 MiB) in all.
 """
 
 from __future__ import annotations
@@ -25,7 +26,20 @@ import dask.array as da
 import numpy as np
 from dask.base import is_dask_collection
 
-__all__ = ["RereadWarning", "block_nbytes", "chunk_nbytes", "held_shared", "layer_chunks", "reread_warning"]
+__all__ = [
+    "MIN_HELD",
+    "RereadWarning",
+    "block_nbytes",
+    "chunk_nbytes",
+    "hold_budget",
+    "held_shared",
+    "layer_chunks",
+    "reread_warning",
+]
+
+#: Shared tasks this small in all are always held: re-reading them would save
+#: nothing that matters (a one-chunk ``y`` every block slices, tiny blocks).
+MIN_HELD = 2**20
 
 
 class RereadWarning(UserWarning):
@@ -110,6 +124,19 @@ def block_nbytes(inputs):
     return None if math.isnan(row_bytes) else int(max(X.chunks[0]) * row_bytes)
 
 
+def hold_budget(block, prefetch):
+    """What holding shared tasks may cost: ``prefetch + 1`` blocks of ``block`` bytes, at least :data:`MIN_HELD`.
+
+    ``None`` (unknown) when the block size is.
+
+    Examples
+    --------
+    >>> hold_budget(2**20, 1) == 2 * 2**20, hold_budget(10, 0) == MIN_HELD, hold_budget(None, 1)
+    (True, True, None)
+    """
+    return None if block is None else max(((prefetch or 0) + 1) * block, MIN_HELD)
+
+
 def held_shared(shared, nbytes, budget):
     """The shared keys to hold: those of unknown size, and the smallest others while they fit in ``budget`` bytes.
 
@@ -165,7 +192,8 @@ def reread_warning(reread, nbytes, budget, n_steps):
     size = sum(nbytes(key) or 0 for key in reread)
     return RereadWarning(
         f"every block of this fit needs the same {len(reread)} input tasks ({_mib(size)}, more than the "
-        f"{_mib(budget)} that the blocks it holds at once take): rather than hold them for the whole fit, "
+        f"{_mib(budget)} it may hold: what its blocks in memory at once take): rather than hold them for "
+        "the whole fit, "
         f"each of the {n_steps} steps reads them again, as a loop over the blocks would (about "
         f"{_mib(size * n_steps)} read in all instead of {_mib(size)}). A global row permutation "
         "(X[perm], y[perm]) does this; to shuffle without it, keep the blocks as they are and pass "

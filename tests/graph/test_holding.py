@@ -13,7 +13,7 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
-from live import LiveBlocks, SlowLearner, tracked_array
+from live import LiveCounter, SlowLearner
 from oracle import assert_same_model, manual_fit
 from sklearn.linear_model import SGDRegressor
 
@@ -22,7 +22,23 @@ from dask_incr.graph import holding, localize
 from dask_incr.graph.blocks import align_blocks
 from dask_incr.graph.chain import input_graph
 
-N_CHUNKS = 12  # source chunks of 50 rows
+N_CHUNKS = 12
+ROWS = 40_000  # rows of 3 float64 per source chunk: 0.9 MiB, 11 MiB in all (above holding.MIN_HELD)
+
+
+class LiveChunks(LiveCounter):
+    """Makes the source chunks, counting those alive."""
+
+    def load(self, i):
+        return self.track(np.random.default_rng(i).normal(size=(ROWS, 3)), i)
+
+
+def source(counter):
+    parts = [
+        da.from_delayed(dask.delayed(counter.load, pure=False)(i), shape=(ROWS, 3), dtype=float)
+        for i in range(N_CHUNKS)
+    ]
+    return da.concatenate(parts)
 
 
 def permuted(counter_X, counter_y):
@@ -31,29 +47,30 @@ def permuted(counter_X, counter_y):
     y is a copy of a column (as loading a 1-D array makes): a view would keep
     its whole source chunk alive.
     """
-    X = tracked_array(counter_X, N_CHUNKS)
-    y = tracked_array(counter_y, N_CHUNKS)[:, 0] + 0.0
+    X = source(counter_X)
+    y = source(counter_y)[:, 0] + 0.0
     perm = np.random.default_rng(0).permutation(X.shape[0])
     return X[perm], y[perm]
 
 
 def test_a_global_permutation_is_read_again_per_step_not_held():
-    loaded_X, loaded_y = LiveBlocks(), LiveBlocks()
+    loaded_X, loaded_y = LiveChunks(), LiveChunks()
     X, y = permuted(loaded_X, loaded_y)
     with dask.config.set(scheduler="sync"), pytest.warns(RereadWarning, match="shuffle_blocks=True, shuffle_rows=True"):
         fit_blocks(SlowLearner(), X, y)
     # Held, all 12 chunks would stay alive the whole fit. On sync (nothing read
-    # ahead) the bound is one block of X and y: what is held fits in it (one
-    # chunk of X, or a few of y), and one chunk is being sliced.
-    assert loaded_X.peak <= 2, f"{loaded_X.peak} source chunks of X alive at once"
-    assert loaded_y.peak <= 1 + (1200 + 400) // 400, f"{loaded_y.peak} source chunks of y alive at once"
+    # ahead) the bound is one block of X and y: what is held fits in it (the
+    # smallest first: a few of y's column copies, which hold no source chunk),
+    # and one source chunk is being sliced at a time.
+    assert loaded_X.peak == 1, f"{loaded_X.peak} source chunks of X alive at once"
+    assert loaded_y.peak == 1, f"{loaded_y.peak} source chunks of y alive at once"
     for counter in (loaded_X, loaded_y):
         # Each step reads again what is not held (one pass reads what is held): read per step, not once.
         assert 4 * N_CHUNKS < counter.loads <= N_CHUNKS * (N_CHUNKS + 1)
 
 
 def test_a_global_permutation_fit_equals_the_loop(scheduler):
-    X, y = permuted(LiveBlocks(), LiveBlocks())
+    X, y = permuted(LiveChunks(), LiveChunks())
     with pytest.warns(RereadWarning):
         model = fit_blocks(SGDRegressor(random_state=0), X, y, epochs=2, shuffle_blocks=True, random_state=1)
     with warnings.catch_warnings():
@@ -63,7 +80,7 @@ def test_a_global_permutation_fit_equals_the_loop(scheduler):
 
 
 def test_the_warning_comes_once_before_any_work():
-    loaded_X, loaded_y = LiveBlocks(), LiveBlocks()
+    loaded_X, loaded_y = LiveChunks(), LiveChunks()
     X, y = permuted(loaded_X, loaded_y)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -75,14 +92,24 @@ def test_the_warning_comes_once_before_any_work():
 
 
 def test_a_small_reduction_is_still_held_without_a_word():
-    counter = LiveBlocks()
-    X = tracked_array(counter, N_CHUNKS)
+    counter = LiveChunks()
+    X = source(counter)
     y = X[:, 0] - X[:, 0].mean()  # every block needs the mean: 8 bytes, held
     with warnings.catch_warnings():
         warnings.simplefilter("error", RereadWarning)
         with dask.config.set(scheduler="sync"):
             fit_blocks(SlowLearner(), X, y)
     assert counter.loads == 2 * N_CHUNKS, "one pass for the mean, one for the chain"
+
+
+def test_a_small_shared_chunk_is_held_without_a_word(scheduler):
+    """y in one chunk that every block of X slices: re-reading it would save nothing (below MIN_HELD)."""
+    X = da.random.default_rng(0).normal(size=(60, 2), chunks=(10, 2))
+    y = da.from_array(np.arange(60.0), chunks=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RereadWarning)
+        model = fit_blocks(SGDRegressor(random_state=0), X, y)
+    assert_same_model(model, manual_fit(SGDRegressor(random_state=0), X, y))
 
 
 def test_held_shared_keeps_the_smallest_within_the_budget():
