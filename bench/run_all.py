@@ -35,6 +35,9 @@ FULL = {
     "scoring": [],
     "many": [],
     "search": [],
+    "files": [],
+    "permutation": [],
+    "showcase": [],
 }
 QUICK = {
     "memory": ["--blocks", "12", "--proc-blocks", "12", "--repeats", "1", "--fit-time", "0.05", "--curve", "6"],
@@ -50,6 +53,9 @@ QUICK = {
     "scoring": ["--quick"],
     "many": ["--quick"],
     "search": ["--quick"],
+    "files": ["--quick"],
+    "permutation": ["--quick"],
+    "showcase": ["--quick"],
 }
 HEADER = """# dask_incr benchmarks
 

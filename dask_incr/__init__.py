@@ -14,6 +14,7 @@ from . import datasets, model_selection, wrappers
 from .fit import FitOptions, FitPlan, NotIncrementalError, fit_blocks, fit_blocks_many, plan_fit
 from .fit.stopping import plot_history
 from .graph import (
+    RereadWarning,
     block_order,
     build_chain,
     draw_chain,
@@ -40,6 +41,7 @@ __all__ = [
     "InverseDecaySearchCV",
     "NotIncrementalError",
     "ParallelPostFit",
+    "RereadWarning",
     "SuccessiveHalvingSearchCV",
     "block_order",
     "build_chain",

@@ -22,6 +22,7 @@ class LiveCounter:
         self.lock = threading.Lock()
         self.live = self.peak = 0
         self.loaded = []
+        self.times = []  # time.perf_counter() at each load
 
     @property
     def loads(self):
@@ -33,9 +34,14 @@ class LiveCounter:
         with self.lock:
             self.live += 1
             self.loaded.append(label)
+            self.times.append(time.perf_counter())
             self.peak = max(self.peak, self.live)
         weakref.finalize(data, self._release)
         return data
+
+    def loads_during(self, spans):
+        """How many loads were made while one of ``spans`` (``(start, end)`` times) ran."""
+        return sum(any(start < t < end for start, end in spans) for t in self.times)
 
     def _release(self):
         with self.lock:
@@ -55,6 +61,20 @@ class SlowLearner(BaseEstimator):
     def partial_fit(self, X, y=None):
         time.sleep(0.01)
         self.total_ = getattr(self, "total_", 0.0) + float(np.sum(X))
+        return self
+
+
+class FitSpans(BaseEstimator):
+    """A learner slower than the loader that records when each of its fits ran (``spans_``) and the rows it saw.
+
+    With :meth:`LiveCounter.loads_during` it tells whether loading overlapped fitting.
+    """
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        start = time.perf_counter()
+        time.sleep(0.02)
+        self.spans_ = [*getattr(self, "spans_", []), (start, time.perf_counter())]
+        self.rows_ = getattr(self, "rows_", 0) + len(X)
         return self
 
 

@@ -9,14 +9,18 @@ every window of a long fit, every lazy fit — are built by the one fold,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
+import sys
+import warnings
 from dataclasses import dataclass, fields
 
 import cloudpickle
+import dask.array as da
 from dask.base import tokenize
 
-from ..graph import pipelines
+from ..graph import holding, pipelines
 from ..graph.blocks import align_blocks
 from ..graph.fold import Chain, ChainInputs, chain_inputs, fit_kwargs_node
 from ..graph.orders import held_out_blocks, plan_order, resolve_seed, row_seeds
@@ -166,7 +170,7 @@ def read_blocks(request):
     per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
     collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
     return FitInputs(
-        inputs=chain_inputs([per_block[i] for i in order], order, collections),
+        inputs=_analysed([per_block[i] for i in order], order, collections, request),
         order=order,
         row_seeds=seeds,
         seed=random_state if request.hold_out else seed,
@@ -275,3 +279,30 @@ def planned_order(n_blocks, options):
     return order, (row_seeds(len(order), random_state=seed) if options.shuffle_rows else None), seed
 
 
+def _analysed(step_inputs, order, collections, request):
+    """The analysed inputs of a fit, holding shared tasks only within the blocks' own bound (warned once).
+
+    The bound is ``prefetch + 1`` of the largest blocks of X, y and
+    sample_weight (``"auto"`` counts one block ahead, ``None`` no bound),
+    with sizes read from the inputs as given: optimising an array keeps its
+    keys but drops its layers' chunk sizes. See :mod:`dask_incr.graph.holding`.
+    """
+    inputs = (request.X, request.y, request.sample_weight)
+    layers = holding.layer_chunks([value for value in inputs if isinstance(value, da.Array)])
+    nbytes = functools.partial(holding.chunk_nbytes, layers=layers)
+    prefetch = request.options.prefetch
+    budget = holding.hold_budget(holding.block_nbytes(inputs), 1 if isinstance(prefetch, str) else prefetch)
+    hold = functools.partial(holding.held_shared, nbytes=nbytes, budget=budget)
+    analysed = chain_inputs(step_inputs, order, collections, hold=hold)
+    if analysed.analysis.reread:
+        message = holding.reread_warning(analysed.analysis.reread, nbytes, budget, len(order))
+        warnings.warn(message, stacklevel=_caller_level())
+    return analysed
+
+
+def _caller_level():
+    """The ``stacklevel`` that points a warning of its caller at the first frame outside dask_incr."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("dask_incr"):
+        frame, level = frame.f_back, level + 1
+    return level

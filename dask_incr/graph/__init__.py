@@ -8,11 +8,13 @@ draws a lazy fit.
 """
 
 from .chain import build_chain
+from .holding import RereadWarning
 from .orders import block_order, row_permutation, row_seeds
 from .picture import draw_chain
 from .steps import partial_fit_step, pipeline_partial_fit_step
 
 __all__ = [
+    "RereadWarning",
     "block_order",
     "build_chain",
     "draw_chain",

@@ -20,6 +20,7 @@ import dask.array as da
 import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
+from dask.base import collections_to_expr
 from dask.core import flatten
 from dask.task_spec import DataNode, List, Task, TaskRef
 from scipy import sparse
@@ -34,6 +35,7 @@ __all__ = [
     "check_same_rows",
     "coerce",
     "known_rows",
+    "optimize_frames",
     "row_blocks",
     "type_name",
 ]
@@ -175,11 +177,11 @@ def row_blocks(data, label="X", *, optimize=True):
     """Split a dask Array, DataFrame, Series or Bag into its row blocks.
 
     With ``optimize`` (the default), arrays are pre-optimised (their keys stay,
-    upstream work is fused) and dataframes optimised with their own
-    ``.optimize()`` (column projection, fusion); keys are read from the
-    optimised object, so they match its graph. :func:`align_blocks` turns it
-    off where optimising X, y and sample_weight apart would duplicate work they
-    share.
+    upstream work is fused) and dataframes optimised by :func:`optimize_frames`
+    (column projection, never a regrouping of partitions); keys are read from
+    the optimised object, so they match its graph. :func:`align_blocks`
+    optimises X, y and sample_weight together instead, so that what they
+    share is read once.
 
     Examples
     --------
@@ -197,23 +199,48 @@ def row_blocks(data, label="X", *, optimize=True):
         nodes = [_join(row, grid) for row in data.__dask_keys__()]
         return Blocks(label, data, nodes, tuple(data.chunks[0]), data)
     if isinstance(data, (dd.DataFrame, dd.Series)):
-        optimized = data.optimize() if optimize else data
-        # Optimising may regroup partitions (parquet files are combined when
-        # few columns are read), so X and y taken from one frame would no
-        # longer pair up; keys and graph are then read from the frame as it is.
-        if optimized.npartitions == data.npartitions:
-            data = optimized
-        return _partitioned(data, label)
+        graph = optimize_frames([data])[0] if optimize else data
+        return _partitioned(graph, label, data)
     if isinstance(data, db.Bag):
-        return _partitioned(data, label)
+        return _partitioned(data, label, data)
     raise TypeError(
         f"{label} must be a dask Array, DataFrame, Series or Bag, or in-memory data, got {type_name(data)}"
     )
 
 
-def _partitioned(data, label):
-    nodes = [TaskRef(key) for key in data.__dask_keys__()]
-    return Blocks(label, data, nodes, (math.nan,) * len(nodes), data)
+def optimize_frames(frames):
+    """dask DataFrames and Series optimised together, each keeping its partitions.
+
+    One optimisation of all of them projects each read to the union of the
+    columns they use, so that X, y and sample_weight cut from one frame share
+    one read per partition that loads only those columns. Dask's tuning stage
+    (``optimization.tune.active``) is turned off for it: it may fuse small
+    parquet partitions (``FusedParquetIO``), so the optimised frames would hold
+    fewer partitions than the user's, and each frame differently. Returns, per
+    frame, what the fit depends on: its optimised expression (its keys and
+    graph are read from it), or the frame as it is if optimising changed its
+    number of partitions all the same.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "t": [0.0, 1.0]}), npartitions=2)
+    >>> X, y = optimize_frames([df[["a"]], df["t"]])
+    >>> X.npartitions, y.npartitions
+    (2, 2)
+    """
+    with dask.config.set({"optimization.tune.active": False}):
+        together = collections_to_expr(list(frames)).optimize(fuse=True)
+    optimized = list(together.operands)  # a list gives a sequence of expressions, one per frame
+    if any(new.npartitions != old.npartitions for new, old in zip(optimized, frames)):
+        return list(frames)
+    return optimized
+
+
+def _partitioned(graph, label, source):
+    """The blocks of a frame or bag: ``graph`` (the collection, or its optimised expression) holds its keys."""
+    nodes = [TaskRef(key) for key in graph.__dask_keys__()]
+    return Blocks(label, graph, nodes, (math.nan,) * len(nodes), source)
 
 
 def _join(row, grid):
@@ -265,20 +292,20 @@ def align_blocks(X, y=None, sample_weight=None):
         X = coerce(X, "X")
         _check_features(X.shape)
         Xb = memory_blocks(X, (n_rows(X),), "X")
-        return (Xb, *(_align(value, Xb, label) for label, value in others.items()))
+        return (Xb, *(_align(value, Xb, label, {}) for label, value in others.items()))
     if isinstance(X, da.Array):
         _check_features(X.shape)
     if isinstance(X, dd.DataFrame) and len(X.columns) == 0:
         raise ValueError(
             "Found array with 0 feature(s) (a dask DataFrame without columns) while a minimum of 1 is required."
         )
-    # Each frame optimised apart would get its own fused copy of the work the
-    # frames share (a map_partitions upstream of X and y runs twice per
-    # partition); frames that share tasks are used as they are, so that work
-    # runs once, and the graph builder fuses each partition's own tasks.
-    optimize_frames = not _frames_share_work(X, y, sample_weight)
     for label, value in others.items():
         _check_dims(value, label)
+    # Frames are optimised together: what they share (a read, a
+    # map_partitions upstream of X and y) runs once per block, reading only
+    # the columns that any of them uses.
+    frames = [v for v in (X, *others.values()) if isinstance(v, (dd.DataFrame, dd.Series))]
+    graphs = dict(zip(map(id, frames), optimize_frames(frames) if frames else ()))
     if isinstance(X, da.Array):
         # Fusing X's per-block chains saves tasks at run time. Between several
         # arrays dask's fusion would inline a task they share (y computed from
@@ -287,8 +314,15 @@ def align_blocks(X, y=None, sample_weight=None):
         alone = not any(isinstance(v, da.Array) for v in others.values())
         Xb = row_blocks(X, "X", optimize=alone)
     else:
-        Xb = row_blocks(X, "X", optimize=optimize_frames)
-    return (Xb, *(_align(value, Xb, label, optimize_frames) for label, value in others.items()))
+        Xb = _blocks_of(X, "X", graphs)
+    return (Xb, *(_align(value, Xb, label, graphs) for label, value in others.items()))
+
+
+def _blocks_of(value, label, graphs):
+    """The row blocks of ``value``; a frame's keys and graph are read from its optimised expression in ``graphs``."""
+    if id(value) in graphs:
+        return _partitioned(graphs[id(value)], label, value)
+    return row_blocks(value, label, optimize=False)
 
 
 def _check_features(shape):
@@ -309,32 +343,7 @@ def _check_dims(value, label):
         raise ValueError(f"y must be 1-D or 2-D, got a {ndim}-D {type_name(value)}")
 
 
-def _frames_share_work(*values):
-    """Whether two of the dask DataFrames / Series among ``values`` share an expression.
-
-    Read from the expression trees (``frame.expr.walk()``), which costs
-    microseconds; materialising the graphs to compare their keys cost as much
-    as the rest of the build.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0], "t": [0.0, 1.0]}), npartitions=1) * 2
-    >>> other = dd.from_pandas(pd.Series([5.0, 6.0]), npartitions=1)
-    >>> _frames_share_work(df[["a"]], df["t"]), _frames_share_work(df[["a"]], other)
-    (True, False)
-    """
-    frames = [v for v in values if isinstance(v, (dd.DataFrame, dd.Series))]
-    seen = set()
-    for frame in frames:
-        names = {expr._name for expr in frame.expr.walk()}
-        if seen & names:
-            return True
-        seen |= names
-    return False
-
-
-def _align(value, Xb, label, optimize_frames=True):
+def _align(value, Xb, label, graphs):
     """The row blocks of y or sample_weight, matching X's."""
     if value is None:
         return None
@@ -360,7 +369,7 @@ def _align(value, Xb, label, optimize_frames=True):
             raise ValueError(f"X has {int(sum(Xb.sizes))} rows but {label} has {value.shape[0]}")
         if tuple(value.chunks[0]) != tuple(Xb.sizes):
             value = value.rechunk({0: Xb.sizes})
-    blocks = row_blocks(value, label, optimize=optimize_frames and not isinstance(value, da.Array))
+    blocks = _blocks_of(value, label, graphs)
     if blocks.n_blocks != Xb.n_blocks:
         raise ValueError(
             f"X has {Xb.n_blocks} row blocks but {label} has {blocks.n_blocks}, and they "

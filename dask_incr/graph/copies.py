@@ -26,7 +26,12 @@ __all__ = ["copies", "fused_loads", "signal_key", "signal_task"]
 
 
 def _run_start(analysis, key, step, first):
-    """The first step of the run of consecutive steps needing ``key`` that holds ``step``."""
+    """The first step of the run of consecutive steps needing ``key`` that holds ``step``.
+
+    A key the analysis re-reads at every step (``per_step``) starts a run of its own at each.
+    """
+    if key in analysis.per_step:
+        return step
     owners, blocks = analysis.consumers[key], analysis.blocks
     while step > first and blocks[step - 1] in owners:
         step -= 1

@@ -129,8 +129,11 @@ def gc_paused():
             gc.enable()
 
 
-def chain_inputs(step_inputs, blocks, collections):
+def chain_inputs(step_inputs, blocks, collections, *, hold=None):
     """The :class:`ChainInputs` of ``step_inputs``, reading the graphs of ``collections``.
+
+    ``hold`` is the rule of :func:`dask_incr.graph.localize.analyse` for the
+    tasks every block needs (default: hold them all).
 
     Examples
     --------
@@ -142,7 +145,7 @@ def chain_inputs(step_inputs, blocks, collections):
     """
     with gc_paused():
         graph = input_graph(collections)
-        analysis = localize.analyse(graph, step_inputs, blocks)
+        analysis = localize.analyse(graph, step_inputs, blocks, hold=hold)
     return ChainInputs(list(step_inputs), tuple(blocks), graph, analysis)
 
 

@@ -18,7 +18,11 @@ decided by how many blocks need it (its *consumers*):
   :data:`FEW`): a reduction such as ``X.mean(axis=0)`` inside ``y``, or a
   small array every block is combined with. The wide tasks read by narrow ones
   (the *shared* frontier) are computed once, before the chain can start, and
-  held; below them the blocks are read once more for that pass.
+  held; below them the blocks are read once more for that pass. Holding is
+  for small results: the shared tasks that ``hold`` (see
+  :func:`dask_incr.graph.holding.held_shared`) does not keep — every source
+  chunk of a global row permutation — are *re-read*: they and what they
+  read are copied for each step that needs them, as a plain loop reads them.
 * **data** — values already in memory (``da.from_array``, persisted
   collections): a data node needed by narrow tasks rides inside the tasks
   that read it, so no step has a leaf of its own (that shape makes
@@ -72,6 +76,11 @@ class InputAnalysis:
         the value node of in-memory data.
     shared : frozenset
         Wide keys that narrow tasks or steps read: computed once, kept as they are.
+    reread : frozenset
+        Wide keys that were not held: each step that needs them reads them again.
+    per_step : frozenset
+        Keys of ``nodes`` copied for every step (never for a run of steps):
+        the re-read keys and what they read.
     """
 
     blocks: tuple
@@ -80,6 +89,8 @@ class InputAnalysis:
     needs: dict
     replace: dict
     shared: frozenset
+    reread: frozenset = frozenset()
+    per_step: frozenset = frozenset()
 
     @property
     def in_memory(self):
@@ -99,7 +110,7 @@ class InputAnalysis:
         return not self.nodes and not self.shared
 
 
-def analyse(graph, step_inputs, blocks):
+def analyse(graph, step_inputs, blocks, *, hold=None):
     """Classify the tasks of ``graph`` that the step inputs need.
 
     Parameters
@@ -110,6 +121,10 @@ def analyse(graph, step_inputs, blocks):
         Per step, the task-spec nodes (or ``None``) it reads.
     blocks : sequence of int
         The block of each step; steps of one block read the same inputs.
+    hold : callable, optional
+        ``hold(shared)`` -> the shared keys to compute once and hold (see
+        :func:`dask_incr.graph.holding.held_shared`); the others are read
+        again by each step. By default every shared key is held.
 
     Returns
     -------
@@ -136,8 +151,13 @@ def analyse(graph, step_inputs, blocks):
             if node is not None:
                 keys.update(reads(node))
     sets, readers = _consumer_sets(graph, roots, len(roots))
-    narrow = {key for key, owners in sets.items() if owners is not _WIDE}
     shared = frozenset(key for key, owners in sets.items() if owners is _WIDE)
+    reread = shared - (shared if hold is None else frozenset(hold(shared)))
+    forced = _below_all(graph, reread, shared - reread)
+    if forced:
+        sets, readers = _consumer_sets(graph, roots, len(roots), forced)
+        shared = frozenset(key for key, owners in sets.items() if owners is _WIDE)
+    narrow = {key for key, owners in sets.items() if owners is not _WIDE}
     replace = {key: DataNode(None, graph[key].value) for key in narrow if type(graph[key]) is DataNode}
     tasks = narrow - replace.keys()
     for key in tasks:
@@ -148,13 +168,14 @@ def analyse(graph, step_inputs, blocks):
             replace[key] = target
     direct = {key for keys in roots.values() for key in keys if type(replace.get(key)) is not DataNode}
     direct = {replace.get(key, key) for key in direct}
-    nodes = _fused(graph, tasks - replace.keys(), direct, replace)
+    nodes = _fused(graph, tasks - replace.keys(), direct, replace, sets, forced)
     needs = {block: [] for block in roots}
     for key in nodes:
         for block in sets[key]:
             needs[block].append(key)
     consumers = {key: sets[key] for key in nodes}
-    return InputAnalysis(blocks, nodes, consumers, needs, replace, shared)
+    per_step = frozenset(forced & nodes.keys())
+    return InputAnalysis(blocks, nodes, consumers, needs, replace, shared, reread, per_step)
 
 
 def reads(node):
@@ -162,13 +183,28 @@ def reads(node):
     return node.dependencies if isinstance(node, GraphNode) else (node.key,)
 
 
-def _consumer_sets(graph, roots, n_blocks):
+def _below_all(graph, keys, held):
+    """``keys`` and every task they read, down to the graph's roots, but for the ``held`` ones."""
+    found = set()
+    stack = list(keys)
+    while stack:
+        key = stack.pop()
+        if key in found or key in held or key not in graph:
+            continue
+        found.add(key)
+        stack.extend(graph[key].dependencies)
+    return frozenset(found)
+
+
+def _consumer_sets(graph, roots, n_blocks, forced=frozenset()):
     """Per reachable key, the blocks that need it (``_WIDE`` when too many).
 
     Walks readers before their dependencies, so each edge is visited once per
     pass. Wide tasks that something narrow reads are cut, and the walk is
     repeated without descending into them: below a reduction, a block's own
-    chunk is then needed by that block only. Returns ``sets, readers``.
+    chunk is then needed by that block only. ``forced`` keys are never wide
+    (they are read again per step): their blocks are those of their narrow
+    readers. Returns ``sets, readers``.
     """
     limit = max(FEW, n_blocks // 2)
     direct = {}
@@ -183,17 +219,21 @@ def _consumer_sets(graph, roots, n_blocks):
             owners = set(direct.get(key, ()))
             for reader in readers[key]:
                 found = sets[reader]
+                if found is _WIDE and key in forced:
+                    continue  # a held task reads it too: computed apart, before the chain
                 if found is _WIDE:
                     owners = _WIDE
                     break
                 owners |= found
-            sets[key] = _WIDE if owners is _WIDE or len(owners) > limit else frozenset(owners)
+            wide = key not in forced and (owners is _WIDE or len(owners) > limit)
+            sets[key] = _WIDE if wide else frozenset(owners)
         candidates = [
             key
             for key, owners in sets.items()
             if owners is _WIDE and (key in direct or any(sets[r] is not _WIDE for r in readers[key]))
         ]
-        frontier = set(candidates) - _below(graph, candidates, sets)
+        # Below a task already cut, a wide task is wide by its own narrow readers: a frontier too.
+        frontier = set(candidates) - _below(graph, [key for key in candidates if key not in cut], sets)
         if frontier <= cut:
             return {key: owners for key, owners in sets.items() if owners is not _WIDE or key in cut}, readers
         cut |= frontier
@@ -261,14 +301,17 @@ def _references(node, key):
     return math.inf if count == 0 and key in node.dependencies else count
 
 
-def _fused(graph, keys, direct, replace):
+def _fused(graph, keys, direct, replace, sets=None, per_step=frozenset()):
     """Narrow tasks with replacements applied and one-reader tasks inlined.
 
     A task read once, by exactly one other narrow task (and not by a step),
     is nested inside that reader: it has the same consumers, so the same
     copies. A task read by several tasks, or twice by one (``t + t``), stays
-    on its own, so nothing is computed twice. Returns ``{key: node}`` with
-    dependencies first.
+    on its own, so nothing is computed twice. A task read again at every
+    step (``per_step``) whose readers each belong to other blocks (``sets``:
+    key -> its blocks) is nested inside each of them: every step computes it once anyway,
+    and nested, a source chunk is freed as soon as its slice is taken.
+    Returns ``{key: node}`` with dependencies first.
     """
     local = {key: graph[key].substitute(replace) if replace else graph[key] for key in keys}
     readers = {key: [] for key in local}
@@ -278,11 +321,14 @@ def _fused(graph, keys, direct, replace):
     candidates = {
         key
         for key, users in readers.items()
-        if key not in direct and len(users) == 1 and type(local[key]) is Task and type(local[users[0]]) is Task
+        if key not in direct
+        and type(local[key]) is Task
+        and all(type(local[user]) is Task for user in users)
+        and (len(users) == 1 or (key in per_step and _apart(users, sets)))
     }
     pending = {key: len(node.dependencies & local.keys()) for key, node in local.items()}
     ready = [key for key, n in pending.items() if n == 0]
-    nodes, depth, inlined = {}, {}, set()
+    nodes, depth, inlined = {}, {}, {}
     while ready:
         key = ready.pop()
         node = local[key]
@@ -293,12 +339,24 @@ def _fused(graph, keys, direct, replace):
         }
         nodes[key] = node.substitute(subs) if subs else node
         depth[key] = 1 + max((depth[dep] for dep in subs), default=0)
-        inlined.update(subs)
+        for dep in subs:
+            inlined[dep] = inlined.get(dep, 0) + 1
         for user in readers[key]:
             pending[user] -= 1
             if pending[user] == 0:
                 ready.append(user)
-    return {key: node for key, node in nodes.items() if key not in inlined}
+    return {key: node for key, node in nodes.items() if inlined.get(key, 0) < len(readers[key]) or not readers[key]}
+
+
+def _apart(users, sets):
+    """Whether no block needs two of ``users``: a per-step task nested in each then runs once per step."""
+    seen = set()
+    for user in users:
+        blocks = sets[user]
+        if seen & blocks:
+            return False
+        seen |= blocks
+    return True
 
 
 def needed(graph, keys):

@@ -94,3 +94,15 @@ def test_x_and_y_from_one_generator_load_it_once_per_step():
     with dask.config.set(scheduler="sync"):
         fit_blocks(SGDRegressor(random_state=0), X, y)
     assert sorted(calls) == [0, 1, 2, 3], "X and y share their generator task"
+
+
+def test_optimising_frames_together_relies_on_collections_to_expr():
+    """Pins dask.base.collections_to_expr: a list of frames gives one expression per frame, optimised together."""
+    from dask.base import collections_to_expr
+
+    df = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0], "t": [0.0, 1.0, 0.0]}), npartitions=3)
+    X, y = df[["a"]], df["t"]
+    together = collections_to_expr([X, y]).optimize(fuse=True)
+    assert [op.npartitions for op in together.operands] == [3, 3]
+    (alone,) = collections_to_expr([X]).operands
+    assert alone._name == X.expr._name
