@@ -18,19 +18,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._lazy_score import PREDICTION_METHODS, lazy_score
 from .fit.checks import check_dimensions
-from .fit.scoring import check_scoring, default_scoring
+from .fit.scoring import default_scoring
 from .graph.blocks import check_input, check_same_rows
-from .graph.mapping import apply_block, apply_partition, apply_records, check_meta, predict_blocks
+from .graph.mapping import check_meta, predict_blocks
 
 __all__ = [
     "BLOCKWISE_METHODS",
     "BlockwiseMethods",
     "missing_method_error",
-    "apply_block",
-    "apply_partition",
-    "apply_records",
-    "check_scoring",
-    "predict_blocks",
     "score_blocks",
 ]
 

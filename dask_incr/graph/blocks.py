@@ -37,7 +37,6 @@ __all__ = [
     "known_rows",
     "optimize_frames",
     "row_blocks",
-    "type_name",
 ]
 
 # Sparse formats whose rows can be indexed; the others become CSR.

@@ -38,13 +38,13 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 
 from .._validation import check_count, check_incremental, check_real, check_seed, type_name
-from ..blockwise import BlockwiseMethods, check_scoring
+from ..blockwise import BlockwiseMethods
 from ..fit.checks import check_estimators
 from ..fit.distributed import distributed_client
 from ..fit.options import FitOptions
 from ..fit.runner import run_fits
 from ..fit.score_chain import given_validation, scores_graph
-from ..fit.scoring import default_scoring
+from ..fit.scoring import check_scoring, default_scoring
 from ..graph.blocks import check_input
 from ..graph.orders import block_order, resolve_seed
 from ..wrappers import Incremental

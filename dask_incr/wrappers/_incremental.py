@@ -21,11 +21,12 @@ from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
 from .._validation import check_incremental
-from ..blockwise import BLOCKWISE_METHODS, BlockwiseMethods, check_scoring, missing_method_error
+from ..blockwise import BLOCKWISE_METHODS, BlockwiseMethods, missing_method_error
 from ..fit.checkpoint import load_checkpoint
 from ..fit.checks import tags_of
 from ..fit.options import OPTION_NAMES, FitOptions
 from ..fit.runner import run_fit
+from ..fit.scoring import check_scoring
 from ..graph.blocks import check_input, coerce
 from ..graph.orders import resolve_seed
 from ..graph.pipelines import final_estimator

@@ -14,7 +14,8 @@ import dask
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 
 from .._validation import type_name
-from ..blockwise import BlockwiseMethods, check_scoring
+from ..blockwise import BlockwiseMethods
+from ..fit.scoring import check_scoring
 
 __all__ = ["ParallelPostFit"]
 
