@@ -19,11 +19,12 @@ from sklearn.utils import get_tags
 from .._validation import NotIncrementalError, check_incremental, type_name
 from ..graph import pipelines
 from ..graph.chain import holds_collections
+from .lazy import is_lazy, lazy_template
 
 __all__ = ["check_dimensions", "check_estimator", "check_pipeline", "tags_of"]
 
 
-def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X=None):
+def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X=None, fitted=False):
     """Refuse, before any work, what the estimator's ``partial_fit`` cannot take.
 
     Checks that ``estimator`` is an instance with ``partial_fit`` (see
@@ -46,10 +47,21 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
     it takes X, y, classes, sample_weight
 
     A ``Pipeline`` is checked step by step (see :func:`check_pipeline`).
+
+    A ``Delayed`` estimator (a lazy model) is checked through what is known
+    of it before compute (:func:`dask_incr.fit.lazy.lazy_template`): the
+    object of ``dask.delayed(obj)`` fully; the estimator a dask_incr fit
+    started from as a fitted one (``fitted``: ``classes`` are not required);
+    anything else not at all.
     """
+    if is_lazy(estimator):
+        template, exact = lazy_template(estimator)
+        if template is not None:
+            check_estimator(template, y, fit_kwargs, sample_weight=sample_weight, X=X, fitted=fitted or not exact)
+        return
     check_incremental(estimator)
     if pipelines.is_pipeline(estimator):
-        check_pipeline(estimator, y, fit_kwargs, sample_weight=sample_weight, X=X)
+        check_pipeline(estimator, y, fit_kwargs, sample_weight=sample_weight, X=X, fitted=fitted)
         return
     fit_kwargs = fit_kwargs or {}
     name = type(estimator).__name__
@@ -76,6 +88,7 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
         and "classes" not in fit_kwargs
         and getattr(tags, "estimator_type", None) == "classifier"
         and not hasattr(estimator, "classes_")
+        and not fitted
     ):
         raise ValueError(
             f"{name}.partial_fit needs classes= on its first call (all the labels y may hold); "
@@ -83,7 +96,7 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
         )
 
 
-def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=None):
+def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=None, fitted=False):
     """Refuse, before any work, a ``Pipeline`` that cannot learn block by block, naming the step at fault.
 
     Every step must learn incrementally, be stateless or be skipped (see
@@ -124,7 +137,7 @@ def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=N
             continue
         try:
             weight = sample_weight if name == last_name else None
-            check_estimator(step, y, kwargs, sample_weight=weight, X=X if first else None)
+            check_estimator(step, y, kwargs, sample_weight=weight, X=X if first else None, fitted=fitted)
         except (TypeError, ValueError) as error:
             error.add_note(f"[in pipeline step {name!r} ({type(step).__name__})]")
             raise

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import cloudpickle
 from dask.base import tokenize
+from dask.delayed import Delayed
 from dask.task_spec import Task, TaskRef
 
 from ..graph import localize
@@ -29,7 +30,8 @@ def estimator_token(estimator):
 
     ``dask.base.tokenize`` checks an object from ``__main__`` by pickling it
     with cloudpickle and loading it again, which rebinds the class's methods
-    to a copy of the module's globals; here the bytes are only hashed.
+    to a copy of the module's globals; here the bytes are only hashed. A
+    ``Delayed`` model is named by its key, which dask derives from what makes it.
 
     Examples
     --------
@@ -39,6 +41,8 @@ def estimator_token(estimator):
     >>> estimator_token(SGDRegressor(alpha=1.0)) == estimator_token(SGDRegressor(alpha=2.0))
     False
     """
+    if isinstance(estimator, Delayed):
+        return tokenize("delayed", estimator.key)
     try:
         data = pickle.dumps(estimator, protocol=5)
     except Exception:

@@ -31,6 +31,7 @@ from ..graph.blocks import check_input
 from ..graph.chain import fit_kwargs_node, gc_paused, holds_collections
 from .checkpoint import load_checkpoint
 from .checks import check_estimator
+from .lazy import check_lazy_start, computed_starts, is_lazy, model_kind, start_nodes
 from .options import FitOptions
 from .plan import prepare, snapshot_key, window_graph
 from .scoring import given_validation, held_out_validation
@@ -262,16 +263,17 @@ def _run(
         check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight, X=X)
     else:
         check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight, X=X)
+    check_lazy_start(estimators, options, validation=validation, history=history)
     # A pipeline's keywords are routed to its steps as scikit-learn routes them.
     chain_kwargs = [
-        pipelines.route_fit_kwargs(estimator, fit_kwargs) if pipelines.is_pipeline(estimator) else fit_kwargs
-        for estimator in estimators
+        pipelines.route_fit_kwargs(kind, fit_kwargs) if pipelines.is_pipeline(kind) else fit_kwargs
+        for kind in map(model_kind, estimators)
     ]
     given = None if validation is None else given_validation(validation, estimators[0], options.scoring)
     resumed = load_checkpoint(options.checkpoint_dir) if options.resume else None
     if resumed is not None and options.random_state is None:
         options = options.replace(random_state=resumed.seed)  # the order the interrupted fit drew
-    lazy_inputs = holds_collections((X, y, sample_weight, chain_kwargs, validation))
+    lazy_inputs = holds_collections((X, y, sample_weight, chain_kwargs, validation, estimators))
     # Nothing to load: a fit of in-memory data runs in this process whatever
     # the default scheduler is (a distributed client included).
     # The fit is a Delayed: the configured scheduler or client, else threads
@@ -282,13 +284,14 @@ def _run(
         # the caller's objects do not reach it.
         estimators = [copy.deepcopy(estimator) for estimator in estimators]
     prefetch = read_ahead(options.prefetch, scheduler, lazy=not compute)
-    steps = [pipelines.step_function(estimator) for estimator in estimators]
+    steps = [pipelines.step_function(model_kind(estimator)) for estimator in estimators]
     hold_out = options.early_stopping and validation is None
     with gc_paused():
         prepared = prepare(
             estimators, X, y, sample_weight, options, chain_kwargs, prefetch, steps=steps, many=many, hold_out=hold_out
         )
     in_memory = prepared.analysis.in_memory and _distributed_client(scheduler) is None
+    in_memory = in_memory and not any(map(is_lazy, estimators))  # a lazy start's own graph may load
     if compute and not many and given is None and in_memory:
         # Every block is already in memory (da.from_array, a local persist): no load to overlap with
         # fitting, and the serial chain runs fastest in this thread, without a pool's hand-offs.
@@ -304,10 +307,11 @@ def _run(
         with gc_paused():
             nodes = [fit_kwargs_node(kwargs) for kwargs in prepared.fit_kwargs]
             kwargs_nodes = [node for node, _ in nodes]
-            extra = [dep for _, deps in nodes for dep in deps]
+            starts, needed = start_nodes(estimators)  # a lazy model starts its chain by its key
+            extra = [dep for _, deps in nodes for dep in deps] + needed
             ends = range(prepared.epoch_steps - 1, n_steps - 1, prepared.epoch_steps) if keep_epochs else ()
             graph, keys = window_graph(
-                prepared, range(n_steps), estimators, kwargs_nodes=kwargs_nodes, extra=extra, snapshots=ends
+                prepared, range(n_steps), starts, kwargs_nodes=kwargs_nodes, extra=extra, snapshots=ends
             )
         result = [Delayed(key, graph, layer=prepared.name) for key in keys]
         if keep_epochs:
@@ -316,7 +320,7 @@ def _run(
         if compute:
             result = _compute(result, scheduler, options.progress)
     else:
-        result = _run_windows(prepared, estimators, window, scheduler, options.progress)
+        result = _run_windows(prepared, computed_starts(estimators, scheduler), window, scheduler, options.progress)
     history = None if watch is None else watch.history
     return FitPlan(
         prepared.order, prepared.row_seeds, prepared.seed, list(result), history, epoch_models, prepared.held_out

@@ -138,7 +138,7 @@ def build_chain(
         name = "fit-" + tokenize(model, step_inputs, step, fit_kwargs, blocks, row_seeds, prefetch)
     with gc_paused():
         collections = list(dependencies)
-        model_node, model_deps = _model_node(model)
+        start, model_deps = model_node(model)
         kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
         inputs = input_graph(collections)
         _check_keys_held(step_inputs, inputs, collections)
@@ -148,7 +148,7 @@ def build_chain(
             analysis, step_inputs, range(n_steps), token=token, name=name, prefetch=prefetch
         )
         layer.update(
-            chain(model_node, step_inputs, name, step=step, fit_kwargs=kwargs_node, blocks=blocks, row_seeds=row_seeds)
+            chain(start, step_inputs, name, step=step, fit_kwargs=kwargs_node, blocks=blocks, row_seeds=row_seeds)
         )
         return assemble(name, layer, inputs, model_deps + kwargs_deps), (name, n_steps - 1)
 
@@ -228,8 +228,17 @@ def _as_node(item):
     return TaskRef(item)
 
 
-def _model_node(model):
-    """The model as a task argument, and the collections it needs."""
+def model_node(model):
+    """The starting model as a task argument, and the collections it needs (a ``Delayed`` model's graph).
+
+    Examples
+    --------
+    >>> import dask
+    >>> lazy = dask.delayed(dict)(a=1)
+    >>> node, needed = model_node(lazy)
+    >>> node.key == lazy.key, needed == [lazy], model_node("plain")[1]
+    (True, True, [])
+    """
     if isinstance(model, Delayed):
         return TaskRef(model.key), [model]
     if isinstance(model, TaskRef):  # distributed.Future is a TaskRef too
