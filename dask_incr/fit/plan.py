@@ -22,7 +22,16 @@ from ..graph.chain import assemble, chain, input_graph
 from ..graph.orders import held_out_blocks, plan_order, resolve_seed, row_seeds
 from ..graph.steps import gated, partial_fit_step, snapshot
 
-__all__ = ["Prepared", "chain_names", "estimator_token", "planned_order", "prepare", "snapshot_key", "window_graph"]
+__all__ = [
+    "Prepared",
+    "chain_names",
+    "estimator_token",
+    "fed_ends",
+    "planned_order",
+    "prepare",
+    "snapshot_key",
+    "window_graph",
+]
 
 
 def estimator_token(estimator):
@@ -231,8 +240,39 @@ def planned_order(n_blocks, options):
     return order, (row_seeds(len(order), random_state=seed) if options.shuffle_rows else None), seed
 
 
+def fed_ends(prepared, snapshots=(), *, epoch_ends=False):
+    """The steps whose model is exposed, so that a fit that fed no row must fail there.
+
+    The fit's last step, the ``snapshots`` and, with ``epoch_ends`` (a fit
+    scored between epochs), the last step of every epoch: every epoch visits
+    the same training blocks, so one that fed nothing means all do.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dask_incr.fit.options import FitOptions
+    >>> fit = prepare([StandardScaler()], da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), [{}], 1)
+    >>> sorted(fed_ends(fit)), sorted(fed_ends(fit, epoch_ends=True))
+    ([3], [1, 3])
+    """
+    n_steps = len(prepared.order)
+    per_epoch = range(prepared.epoch_steps - 1, n_steps, prepared.epoch_steps) if epoch_ends else ()
+    return frozenset((n_steps - 1, *snapshots, *per_epoch))
+
+
 def window_graph(
-    prepared, steps, models, *, kwargs_nodes, extra=(), values=None, signal=None, tails=range(0), snapshots=()
+    prepared,
+    steps,
+    models,
+    *,
+    kwargs_nodes,
+    extra=(),
+    values=None,
+    signal=None,
+    tails=range(0),
+    snapshots=(),
+    epoch_ends=False,
 ):
     """The graph of ``steps`` of a prepared fit, each chain starting from its model of ``models``.
 
@@ -241,7 +281,10 @@ def window_graph(
     ``values`` stand for precomputed shared input keys (see
     :func:`dask_incr.graph.localize.copies`); ``signal(i)`` is the signal of
     model step ``i`` (of every chain) before ``steps``; the signals of the
-    ``tails`` steps are added, for a next window to wait on. The copies of
+    ``tails`` steps are added, for a next window to wait on. The last step
+    of the fit, the ``snapshots`` and, with ``epoch_ends``, the last step of
+    every epoch raise when no block of the fit had a row (their models are
+    exposed). The copies of
     the input are built once, for all chains; a signal waits on the step of
     every chain, so loading ahead follows the slowest. Each step of
     ``snapshots`` (but the last of ``steps``) gets, in every chain, a copy
@@ -262,6 +305,7 @@ def window_graph(
         values=values,
     )
     row_seeds = prepared.row_seeds or [None] * len(prepared.order)
+    ends = fed_ends(prepared, snapshots, epoch_ends=epoch_ends)
     for model, name, step, kwargs_node in zip(models, prepared.names, prepared.steps, kwargs_nodes, strict=True):
         layer.update(
             chain(
@@ -273,6 +317,7 @@ def window_graph(
                 blocks=prepared.order[steps.start : steps.stop],
                 row_seeds=row_seeds[steps.start : steps.stop],
                 start=steps.start,
+                ends=ends,
             )
         )
     for i in snapshots:

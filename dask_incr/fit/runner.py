@@ -411,7 +411,14 @@ def _run_windows(prepared, estimators, window, scheduler, progress, watch=None):
         tails = range(max(steps.start, steps.stop - 1 - prefetch), steps.stop) if client is not None else range(0)
         with gc_paused():
             graph, keys = window_graph(
-                prepared, steps, models, kwargs_nodes=kwargs_nodes, values=values, signal=signals.get, tails=tails
+                prepared,
+                steps,
+                models,
+                kwargs_nodes=kwargs_nodes,
+                values=values,
+                signal=signals.get,
+                tails=tails,
+                epoch_ends=watch is not None,  # each epoch's model is scored: it must have been fed
             )
         beside = watch.score_job(*pending, values) if pending is not None else None
         if client is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import inspect
 from collections.abc import Mapping
 
 import dask
@@ -148,7 +149,16 @@ def build_chain(
             analysis, step_inputs, range(n_steps), token=token, name=name, prefetch=prefetch
         )
         layer.update(
-            chain(start, step_inputs, name, step=step, fit_kwargs=kwargs_node, blocks=blocks, row_seeds=row_seeds)
+            chain(
+                start,
+                step_inputs,
+                name,
+                step=step,
+                fit_kwargs=kwargs_node,
+                blocks=blocks,
+                row_seeds=row_seeds,
+                ends=(n_steps - 1,),
+            )
         )
         return assemble(name, layer, inputs, model_deps + kwargs_deps), (name, n_steps - 1)
 
@@ -203,8 +213,12 @@ def _check_keys_held(step_inputs, inputs, collections):
         raise ValueError(f"step_inputs[{i}] reads the key {key!r}, which none of the dependencies holds")
 
 
-def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, blocks, row_seeds, start=0):
+def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, blocks, row_seeds, start=0, ends=()):
     """The step tasks ``(name, start + i)``: each reads the model of the one before.
+
+    The steps of ``ends`` (numbered from the fit's start) end the fit or an
+    epoch: a step function that takes ``require_rows`` is asked there to
+    raise when no block had a row (see :func:`dask_incr.graph.steps.passed_on`).
 
     Examples
     --------
@@ -214,12 +228,24 @@ def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, b
     """
     tasks = {}
     previous = model
+    ends = frozenset(ends) if _takes_keyword(step, "require_rows") else frozenset()
     for i, (inputs, block, seed) in enumerate(zip(step_inputs, blocks, row_seeds), start):
         key = (name, i)
         options = {"fit_kwargs": fit_kwargs, "step": i, "block": block, "row_seed": seed, "copy_model": i == start}
+        if i in ends:
+            options["require_rows"] = True
         tasks[key] = Task(key, step, previous, *inputs, **options)
         previous = TaskRef(key)
     return tasks
+
+
+def _takes_keyword(function, name):
+    """Whether ``function`` takes the keyword ``name`` (a custom step may not)."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
 def _as_node(item):

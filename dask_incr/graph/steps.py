@@ -15,7 +15,71 @@ from sklearn.utils import get_tags
 
 from .orders import row_permutation
 
-__all__ = ["partial_fit_step", "pipeline_partial_fit_step"]
+__all__ = ["NothingFed", "partial_fit_step", "pipeline_partial_fit_step"]
+
+
+class NothingFed:
+    """A model that no block of its fit has fed a row yet: what a step passes on after empty blocks only.
+
+    The step that starts a fit (step 0) and every step after it that meets an
+    empty block hand this on instead of the model, so that the step that
+    ends the fit (``require_rows``) can tell that no ``partial_fit`` ran and
+    raise, rather than return an unfitted model. The first block with rows
+    unwraps it.
+
+    Examples
+    --------
+    >>> NothingFed("model").model
+    'model'
+    """
+
+    __slots__ = ("model",)
+
+    def __init__(self, model):
+        self.model = model
+
+    def __reduce__(self):
+        return NothingFed, (self.model,)
+
+
+def model_so_far(model, step):
+    """``(model, fed)``: the model a step starts from, and whether an earlier step of its fit fed it a row.
+
+    Step 0 starts the fit: nothing is fed yet.
+
+    Examples
+    --------
+    >>> model_so_far("m", 0), model_so_far("m", 3), model_so_far(NothingFed("m"), 3)
+    (('m', False), ('m', True), ('m', False))
+    """
+    if isinstance(model, NothingFed):
+        return model.model, False
+    return model, step != 0
+
+
+def passed_on(model, fed, *, step, require_rows):
+    """What a step whose block had no rows returns: the model if anything was fed, else ``NothingFed``.
+
+    With ``require_rows`` (the step that ends the fit, or an epoch) a fit that
+    fed nothing raises ``ValueError``.
+
+    Examples
+    --------
+    >>> passed_on("m", True, step=2, require_rows=True)
+    'm'
+    >>> passed_on("m", False, step=2, require_rows=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: no rows were fed: every block of X that steps 0 to 2 read had 0 rows ...
+    """
+    if fed:
+        return model
+    if require_rows:
+        raise ValueError(
+            f"no rows were fed: every block of X that steps 0 to {step} read had 0 rows (e.g. a filter that "
+            "matches nothing, on a dataframe whose partition sizes are unknown), so partial_fit was never called"
+        )
+    return NothingFed(model)
 
 
 def n_rows(data):
@@ -117,7 +181,17 @@ def gated(value, *signals):
 
 
 def partial_fit_step(
-    model, X, y=None, sample_weight=None, *, fit_kwargs=None, step=0, block=0, row_seed=None, copy_model=False
+    model,
+    X,
+    y=None,
+    sample_weight=None,
+    *,
+    fit_kwargs=None,
+    step=0,
+    block=0,
+    row_seed=None,
+    copy_model=False,
+    require_rows=False,
 ):
     """Run one ``partial_fit`` of a chain and return the updated model.
 
@@ -141,11 +215,16 @@ def partial_fit_step(
         :func:`dask_incr.graph.orders.row_permutation`.
     copy_model : bool
         Deep-copy ``model`` before fitting.
+    require_rows : bool
+        This step ends the fit (or an epoch): raise ``ValueError`` if no
+        step up to this one had a row.
 
     Returns
     -------
     estimator
-        The model after this block. Blocks of 0 rows leave it as it is.
+        The model after this block. Blocks of 0 rows leave it as it is;
+        while no block of the fit has had a row, it is passed on wrapped in
+        :class:`NothingFed`.
 
     Raises
     ------
@@ -164,9 +243,10 @@ def partial_fit_step(
     """
     if copy_model:
         model = copy.deepcopy(model)
+    model, fed = model_so_far(model, step)
     block_rows = rows_of_block(X, y, sample_weight, step=step, block=block, row_seed=row_seed)
     if block_rows is None:
-        return model
+        return passed_on(model, fed, step=step, require_rows=require_rows)
     X, y, sample_weight = block_rows
     kwargs = dict(fit_kwargs or {})
     if sample_weight is not None:
@@ -240,7 +320,17 @@ def is_stateless(transformer):
 
 
 def pipeline_partial_fit_step(
-    model, X, y=None, sample_weight=None, *, fit_kwargs=None, step=0, block=0, row_seed=None, copy_model=False
+    model,
+    X,
+    y=None,
+    sample_weight=None,
+    *,
+    fit_kwargs=None,
+    step=0,
+    block=0,
+    row_seed=None,
+    copy_model=False,
+    require_rows=False,
 ):
     """One block through a scikit-learn ``Pipeline``: each step's ``partial_fit``, then its ``transform``.
 
@@ -260,7 +350,7 @@ def pipeline_partial_fit_step(
     fit_kwargs : dict, optional
         Step name -> keyword arguments of that step's ``partial_fit``
         (already routed: see :func:`dask_incr.graph.pipelines.route_fit_kwargs`).
-    step, block, row_seed, copy_model
+    step, block, row_seed, copy_model, require_rows
         As for :func:`partial_fit_step`.
 
     Returns
@@ -287,9 +377,10 @@ def pipeline_partial_fit_step(
     """
     if copy_model:
         model = copy.deepcopy(model)
+    model, fed = model_so_far(model, step)
     block_rows = rows_of_block(X, y, sample_weight, step=step, block=block, row_seed=row_seed)
     if block_rows is None:
-        return model
+        return passed_on(model, fed, step=step, require_rows=require_rows)
     X, y, sample_weight = block_rows
     routed = fit_kwargs or {}
     *transformers, (last_name, last) = model.steps
