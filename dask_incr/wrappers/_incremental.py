@@ -88,8 +88,9 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
     predict_meta, predict_proba_meta, transform_meta : numpy or pandas object, optional
         An empty object of the type and dtype that ``predict``,
         ``predict_proba`` (and ``predict_log_proba``) and ``transform`` return
-        for one block. Without it the output type is found by calling the
-        method on one row of zeros.
+        for one block, used as it is. Without it the output type is found by
+        calling the method on input of X's own kind: its meta (no rows), else
+        one row of its dtype (zeros for numbers, empty strings for text).
     epochs : int, default 1
         Passes over the data per ``fit`` or ``partial_fit`` call.
     prefetch : int, None or "auto", default "auto"
