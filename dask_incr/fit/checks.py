@@ -21,7 +21,7 @@ from ..graph import pipelines
 from ..graph.chain import holds_collections
 from .lazy import is_lazy, lazy_template
 
-__all__ = ["check_dimensions", "check_estimator", "check_pipeline", "tags_of"]
+__all__ = ["check_dimensions", "check_estimator", "check_pipeline", "per_output", "tags_of"]
 
 
 def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X=None, fitted=False):
@@ -79,8 +79,8 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
         )
     check_dimensions(estimator, X)
     _check_features_seen(estimator, X)
-    _check_classes(fit_kwargs.get("classes"))
     tags = tags_of(estimator)
+    _check_classes(fit_kwargs.get("classes"), per_output=per_output(estimator))
     if y is None and tags is not None and tags.target_tags.required:
         raise ValueError(f"{name} requires y to be passed, but the target y is None")
     if (
@@ -90,9 +90,12 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
         and not hasattr(estimator, "classes_")
         and not fitted
     ):
+        example = "[0, 1]"
+        if per_output(estimator):
+            example = "[[0, 1], [0, 1, 2]], one list of labels per output (column of y)"
         raise ValueError(
             f"{name}.partial_fit needs classes= on its first call (all the labels y may hold); "
-            "pass e.g. classes=[0, 1] (Incremental.fit finds them in y)"
+            f"pass e.g. classes={example} (Incremental.fit finds them in y)"
         )
 
 
@@ -144,12 +147,45 @@ def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=N
         first = False
 
 
-def _check_classes(classes):
-    """Refuse ``classes`` that cannot list labels (a str would be taken as its characters, a scalar fails later)."""
+def per_output(estimator):
+    """Whether ``estimator`` is a classifier of several outputs that takes ``classes`` per output.
+
+    Its scikit-learn tags say it cannot fit a single output
+    (``MultiOutputClassifier``): its ``classes`` hold one list of labels
+    per column of ``y``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn.multioutput import MultiOutputClassifier
+    >>> per_output(MultiOutputClassifier(SGDClassifier())), per_output(SGDClassifier())
+    (True, False)
+    """
+    tags = tags_of(estimator)
+    return tags is not None and tags.estimator_type == "classifier" and not tags.target_tags.single_output
+
+
+def _check_classes(classes, *, per_output=False):
+    """Refuse ``classes`` that cannot list labels (a str would be taken as its characters, a scalar fails later).
+
+    ``per_output``: one 1-D list of labels per output.
+    """
     if classes is None or holds_collections(classes):  # np.ndim would compute them
         return
-    if isinstance(classes, (str, bytes)) or np.ndim(classes) != 1:
+    if per_output:
+        lists = isinstance(classes, (list, tuple)) or (isinstance(classes, np.ndarray) and classes.ndim == 2)
+        if lists and len(classes) and all(_is_label_list(labels) for labels in classes):
+            return
+        raise TypeError(
+            "classes must hold one 1-D list of labels per output (column of y), e.g. [[0, 1], [0, 1, 2]], "
+            f"got {classes!r}"
+        )
+    if not _is_label_list(classes):
         raise TypeError(f"classes must be a 1-D list or array of all the labels, e.g. [0, 1], got {classes!r}")
+
+
+def _is_label_list(labels):
+    return not isinstance(labels, (str, bytes)) and np.ndim(labels) == 1
 
 
 def _check_features_seen(estimator, X):
