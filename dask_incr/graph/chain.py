@@ -218,7 +218,7 @@ def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, b
 
     The steps of ``ends`` (numbered from the fit's start) end the fit or an
     epoch: a step function that takes ``require_rows`` is asked there to
-    raise when no block had a row (see :func:`dask_incr.graph.steps.passed_on`).
+    raise when no block had a row (see :func:`dask_incr.graph.fed.passed_on`).
 
     Examples
     --------

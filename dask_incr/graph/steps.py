@@ -2,7 +2,8 @@
 
 They are small, module-level and named for what they do, so graphs pickle to
 any worker and read well in :func:`dask.visualize`. This is the bottom layer:
-it imports nothing else of dask_incr but the pure :mod:`dask_incr.graph.orders`.
+it imports nothing else of dask_incr but the pure :mod:`dask_incr.graph.orders`
+and :mod:`dask_incr.graph.fed`.
 """
 
 from __future__ import annotations
@@ -13,73 +14,10 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils import get_tags
 
+from .fed import model_so_far, passed_on
 from .orders import row_permutation
 
-__all__ = ["NothingFed", "partial_fit_step", "pipeline_partial_fit_step"]
-
-
-class NothingFed:
-    """A model that no block of its fit has fed a row yet: what a step passes on after empty blocks only.
-
-    The step that starts a fit (step 0) and every step after it that meets an
-    empty block hand this on instead of the model, so that the step that
-    ends the fit (``require_rows``) can tell that no ``partial_fit`` ran and
-    raise, rather than return an unfitted model. The first block with rows
-    unwraps it.
-
-    Examples
-    --------
-    >>> NothingFed("model").model
-    'model'
-    """
-
-    __slots__ = ("model",)
-
-    def __init__(self, model):
-        self.model = model
-
-    def __reduce__(self):
-        return NothingFed, (self.model,)
-
-
-def model_so_far(model, step):
-    """``(model, fed)``: the model a step starts from, and whether an earlier step of its fit fed it a row.
-
-    Step 0 starts the fit: nothing is fed yet.
-
-    Examples
-    --------
-    >>> model_so_far("m", 0), model_so_far("m", 3), model_so_far(NothingFed("m"), 3)
-    (('m', False), ('m', True), ('m', False))
-    """
-    if isinstance(model, NothingFed):
-        return model.model, False
-    return model, step != 0
-
-
-def passed_on(model, fed, *, step, require_rows):
-    """What a step whose block had no rows returns: the model if anything was fed, else ``NothingFed``.
-
-    With ``require_rows`` (the step that ends the fit, or an epoch) a fit that
-    fed nothing raises ``ValueError``.
-
-    Examples
-    --------
-    >>> passed_on("m", True, step=2, require_rows=True)
-    'm'
-    >>> passed_on("m", False, step=2, require_rows=True)
-    Traceback (most recent call last):
-    ...
-    ValueError: no rows were fed: every block of X that steps 0 to 2 read had 0 rows ...
-    """
-    if fed:
-        return model
-    if require_rows:
-        raise ValueError(
-            f"no rows were fed: every block of X that steps 0 to {step} read had 0 rows (e.g. a filter that "
-            "matches nothing, on a dataframe whose partition sizes are unknown), so partial_fit was never called"
-        )
-    return NothingFed(model)
+__all__ = ["partial_fit_step", "pipeline_partial_fit_step"]
 
 
 def n_rows(data):
@@ -224,7 +162,7 @@ def partial_fit_step(
     estimator
         The model after this block. Blocks of 0 rows leave it as it is;
         while no block of the fit has had a row, it is passed on wrapped in
-        :class:`NothingFed`.
+        :class:`dask_incr.graph.fed.NothingFed`.
 
     Raises
     ------
