@@ -31,8 +31,10 @@ FULL = {
     "cluster": ["--repeats", "9"],
     "shapes": ["--repeats", "2"],
     "long_fits": ["--repeats", "2"],
+    "tiny_steps": ["--repeats", "5"],
     "scoring": [],
     "many": [],
+    "search": [],
 }
 QUICK = {
     "memory": ["--blocks", "12", "--proc-blocks", "12", "--repeats", "1", "--fit-time", "0.05", "--curve", "6"],
@@ -44,8 +46,10 @@ QUICK = {
                 "--locality-repeats", "1", "--hidden", "64"],
     "shapes": ["--quick"],
     "long_fits": ["--quick"],
+    "tiny_steps": ["--quick"],
     "scoring": ["--quick"],
     "many": ["--quick"],
+    "search": ["--quick"],
 }
 HEADER = """# dask_incr benchmarks
 

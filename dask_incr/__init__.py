@@ -23,14 +23,23 @@ from .graph import (
     row_seeds,
     sizeof,  # noqa: F401  (registers an honest dask.sizeof for estimators)
 )
-from .model_selection import SuccessiveHalvingSearchCV
-from .wrappers import Incremental
+from .model_selection import (
+    HyperbandSearchCV,
+    IncrementalSearchCV,
+    InverseDecaySearchCV,
+    SuccessiveHalvingSearchCV,
+)
+from .wrappers import Incremental, ParallelPostFit
 
 __all__ = [
     "FitOptions",
     "FitPlan",
+    "HyperbandSearchCV",
     "Incremental",
+    "IncrementalSearchCV",
+    "InverseDecaySearchCV",
     "NotIncrementalError",
+    "ParallelPostFit",
     "SuccessiveHalvingSearchCV",
     "block_order",
     "build_chain",

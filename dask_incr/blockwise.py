@@ -93,7 +93,7 @@ def _estimator_has(attr):
     """``available_if`` check: the fitted estimator, or else the wrapped one, has ``attr``."""
 
     def check(self):
-        fitted = self.__dict__.get("estimator_")
+        fitted = self.__dict__.get(self._fitted_attribute)
         return hasattr(fitted if fitted is not None else self.estimator, attr)
 
     return check
@@ -110,8 +110,11 @@ class BlockwiseMethods:
     fitted ``estimator_``, plus ``scoring``, ``meta``, ``predict_meta``,
     ``predict_proba_meta`` and ``transform_meta`` parameters (as
     :class:`dask_incr.Incremental`). Each method exists only when the wrapped
-    estimator has it.
+    estimator has it. A class whose fitted estimator has another name (the
+    searches' ``best_estimator_``) names it in ``_fitted_attribute``.
     """
+
+    _fitted_attribute = "estimator_"
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):
@@ -222,7 +225,7 @@ class BlockwiseMethods:
         ['x0', 'x1']
         """
         check_is_fitted(self)
-        return self.estimator_.get_feature_names_out(input_features)
+        return getattr(self, self._fitted_attribute).get_feature_names_out(input_features)
 
     @available_if(_can_score)
     def score(self, X, y=None, sample_weight=None):
@@ -244,13 +247,14 @@ class BlockwiseMethods:
         True
         """
         check_is_fitted(self)
-        return score_blocks(self, self.estimator_, self.scoring, X, y, sample_weight)
+        return score_blocks(self, getattr(self, self._fitted_attribute), self.scoring, X, y, sample_weight)
 
     def _apply(self, method, X, meta):
         check_is_fitted(self)
+        fitted = getattr(self, self._fitted_attribute)
         X = check_input(X, "X", optional=False)
-        check_dimensions(self.estimator_, X)
+        check_dimensions(fitted, X)
         if meta is None and method in ("predict", "transform"):
             meta = self.meta
         check_meta(meta, method)
-        return predict_blocks(self.estimator_, method, X, meta)
+        return predict_blocks(fitted, method, X, meta)

@@ -28,14 +28,23 @@ def test_docs_build_without_warnings(tmp_path, capsys):
     assert "ERROR" not in output.err
 
     pages = ("index", "quickstart", "pipelines", "usage", "orders", "memory", "graph", "design", "api", "facade")
-    for page in (*pages, "distributed", "many"):
+    for page in (*pages, "distributed", "many", "internals"):
         assert (tmp_path / f"{page}.html").exists(), f"{page}.html was not built"
     api = (tmp_path / "api.html").read_text(encoding="utf-8")
     for name in ("fit_blocks", "plan_fit", "FitPlan", "Incremental", "build_chain", "block_order",
-                 "row_seeds", "row_permutation", "resolve_seed", "partial_fit_step", "make_classification",
-                 "make_regression", "estimator_sizeof", "draw_chain", "pipeline_partial_fit_step",
-                 "fit_blocks_many", "SuccessiveHalvingSearchCV"):
+                 "row_seeds", "row_permutation", "partial_fit_step", "make_classification",
+                 "make_regression", "draw_chain", "pipeline_partial_fit_step",
+                 "fit_blocks_many", "SuccessiveHalvingSearchCV", "FitOptions", "fold"):
         assert name in api, f"api.html does not document {name}"
+    # The internals are documented for developers, on their own page, not as public API.
+    internals = (tmp_path / "internals.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'<dt class="sig[^"]*" id="([^"]+)"', api))
+    assert "dask_incr.fit_blocks" in anchors, "the anchors of documented objects are read"
+    for name in ("fit.runner.run_fit", "fit.runner.run_fits", "fit.runner.read_ahead", "fit.checks.check_estimators",
+                 "fit.request.FitRequest", "fit.local.LocalExecutor", "fit.distributed.DistributedExecutor",
+                 "fit.windows.run_windows", "graph.orders.resolve_seed", "graph.sizeof.estimator_sizeof"):
+        assert f'id="dask_incr.{name}"' in internals, f"internals.html does not document {name}"
+        assert f"dask_incr.{name}" not in anchors, f"api.html documents {name}"
     # numpydoc rendered the parameter sections of the docstrings
     assert "Parameters" in api and "shuffle_blocks" in api
     # The chain picture is shown on the graph page (html_static_path copies
@@ -62,26 +71,22 @@ def test_the_chain_picture_is_what_its_caption_says(monkeypatch):
     name = lazy.key[0]
     steps = [(name, i) for i in range(4)]
     assert lazy.key == steps[-1] and key_split(name) == "fit"
-    signals = {key for key in graph if key_split(key) == "prefetch"}
-    loads = {key for key in graph if key_split(key) == "normal"}
-    # Nothing else is drawn: 4 fit steps, 2 loads each, 2 prefetch gates.
-    assert set(graph) == set(steps) | loads | signals and len(loads) == 8 and len(signals) == 2
+    loads = {key for key in graph if key_split(key) == "load"}
+    # Nothing else is drawn: 4 fit steps, one load each (X's and y's blocks together), no signal task.
+    assert set(graph) == set(steps) | loads and len(loads) == 4
     for i, step in enumerate(steps):
         deps = graph[step].dependencies
         # "they form the chain block 0 → 1 → 2 → 3"
         assert deps & set(steps) == ({steps[i - 1]} if i else set())
         assert graph[step].kwargs["block"] == i
-        # "Green boxes load a block of X or of y"
-        fed = deps - set(steps)
-        assert fed <= loads and sorted(key[1:] for key in fed) == [(i, i), (i, i, 0)]
-        # "The blocks of steps 0 and 1 load at once; those of steps 2 and 3 wait
-        # on the prefetch gates that run once step 0 (resp. 1) is done."
-        gates = {dep for key in fed for dep in graph[key].dependencies}
-        if i < 2:
-            assert gates == set()
-        else:
-            (gate,) = gates
-            assert gate in signals and graph[gate].dependencies == {steps[i - 2]}
+        # "Green boxes load a block of X and y together"
+        (load,) = deps - set(steps)
+        assert load in loads and load[1] == i
+        tasks, _ = graph[load].args[0].value  # what the one load task runs (dask_incr.graph.steps.load_inputs)
+        generated = sorted(task.key[1:] for task in tasks if key_split(task.key) == "normal")
+        assert generated == [(i, i), (i, i, 0)]
+        # "The blocks of steps 0 and 1 load at once; those of steps 2 and 3 wait on steps 0 and 1"
+        assert graph[load].dependencies == (set() if i < 2 else {steps[i - 2]})
 
 
 def code_blocks(path):
@@ -126,6 +131,15 @@ def test_the_doctests_of_the_orders_page_pass():
 
     results = doctest.testfile(
         str(DOCS / "orders.rst"), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert results.attempted > 20 and results.failed == 0
+
+
+def test_the_doctests_of_the_search_page_pass():
+    import doctest
+
+    results = doctest.testfile(
+        str(DOCS / "search.rst"), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     )
     assert results.attempted > 20 and results.failed == 0
 

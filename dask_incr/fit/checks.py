@@ -18,10 +18,10 @@ from sklearn.utils import get_tags
 
 from .._validation import NotIncrementalError, check_incremental, type_name
 from ..graph import pipelines
-from ..graph.chain import holds_collections
+from ..graph.fold import holds_collections
 from .lazy import is_lazy, lazy_template
 
-__all__ = ["check_dimensions", "check_estimator", "check_pipeline", "per_output", "tags_of"]
+__all__ = ["check_dimensions", "check_estimator", "check_estimators", "check_pipeline", "per_output", "tags_of"]
 
 
 def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X=None, fitted=False):
@@ -77,9 +77,9 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
             f"{name}.partial_fit() got an unexpected keyword argument {unknown[0]!r}; "
             f"it takes {', '.join(parameters)}"
         )
-    check_dimensions(estimator, X)
-    _check_features_seen(estimator, X)
     tags = tags_of(estimator)
+    check_dimensions(estimator, X, tags=tags)
+    _check_features_seen(estimator, X)
     _check_classes(fit_kwargs.get("classes"), per_output=per_output(estimator))
     if y is None and tags is not None and tags.target_tags.required:
         raise ValueError(f"{name} requires y to be passed, but the target y is None")
@@ -97,6 +97,31 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
             f"{name}.partial_fit needs classes= on its first call (all the labels y may hold); "
             f"pass e.g. classes={example} (Incremental.fit finds them in y)"
         )
+
+
+def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None, X=None):
+    """:func:`check_estimator` of each of ``estimators``; a list of at least one.
+
+    An error names the position of the estimator it is about.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDRegressor
+    >>> check_estimators([SGDRegressor(), SGDRegressor], [0.0])
+    Traceback (most recent call last):
+    ...
+    dask_incr._validation.NotIncrementalError: estimators[1]: pass an estimator instance, not the class ...
+    """
+    if not isinstance(estimators, (list, tuple)):
+        raise TypeError(f"estimators must be a list or tuple of estimators, got {type_name(estimators)}")
+    if not estimators:
+        raise ValueError("estimators is empty: pass at least one estimator")
+    for k, estimator in enumerate(estimators):
+        try:
+            check_estimator(estimator, y, fit_kwargs, sample_weight=sample_weight, X=X)
+        except (TypeError, ValueError) as error:
+            # dask_incr's own message, told which estimator it is about
+            raise type(error)(f"estimators[{k}]: {error}") from error
 
 
 def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=None, fitted=False):
@@ -201,8 +226,11 @@ def _check_features_seen(estimator, X):
         raise ValueError(f"X has {width} features, but {name} is expecting {seen} features as input.")
 
 
-def check_dimensions(estimator, X):
+def check_dimensions(estimator, X, *, tags=None):
     """Refuse an ``X`` whose number of dimensions the estimator's input tags rule out.
+
+    ``tags`` are the estimator's, when the caller has read them already
+    (scikit-learn's ``get_tags`` is not free: a fit reads them once).
 
     Examples
     --------
@@ -214,8 +242,10 @@ def check_dimensions(estimator, X):
     ...
     ValueError: SGDRegressor expects 2-D X, got a 1-D numpy.ndarray. Reshape your data: ...
     """
-    estimator = pipelines.first_estimator(estimator)  # a pipeline's X is read by its first step
-    name, tags = type(estimator).__name__, tags_of(estimator)
+    first = pipelines.first_estimator(estimator)  # a pipeline's X is read by its first step
+    if tags is None or first is not estimator:
+        tags = tags_of(first)
+    name = type(first).__name__
     ndim = getattr(X, "ndim", None)  # Bags and lists of records have none
     if tags is None or not isinstance(ndim, int) or ndim == 0:
         return

@@ -10,21 +10,22 @@ What a ``Delayed`` holds is only known once it is computed; before that,
 the object of ``dask.delayed(obj)``, so the checks, the step function and the
 routing of a pipeline's keywords can be decided before any work. A fit that
 decides between epochs (validation, early stopping, checkpoints, history)
-needs the model's value, and refuses a lazy start (:func:`check_lazy_start`);
-a long fit run window by window computes it before the first window
-(:func:`computed_starts`).
+needs the model's value, and refuses a lazy start (:func:`check_lazy_start`).
+A lazy fit merges the model's graph into its own (:func:`start_nodes`); a
+computed fit, run window by window, computes it once before the first window
+(:func:`dask_incr.fit.windows.run_windows`).
 """
 
 from __future__ import annotations
 
-import dask
 from dask.delayed import Delayed
 from dask.task_spec import DataNode, Task, TaskRef
 
-from ..graph.chain import input_graph, model_node
+from ..graph.chain import model_node
+from ..graph.fold import input_graph
 from ..graph.pipelines import is_pipeline
 
-__all__ = ["check_lazy_start", "computed_starts", "is_lazy", "lazy_template", "model_kind", "start_nodes"]
+__all__ = ["check_lazy_start", "is_lazy", "lazy_template", "model_kind", "start_nodes"]
 
 
 def is_lazy(estimator):
@@ -165,22 +166,3 @@ def start_nodes(estimators):
     nodes = [model_node(estimator) if is_lazy(estimator) else (estimator, []) for estimator in estimators]
     return [node for node, _ in nodes], [graph for _, needed in nodes for graph in needed]
 
-
-def computed_starts(estimators, scheduler):
-    """The starting models with every lazy one computed (together, on ``scheduler``, a get function).
-
-    A fit run window by window starts each window from values: a lazy start
-    is computed before the first window.
-
-    Examples
-    --------
-    >>> import dask
-    >>> from dask.local import get_sync
-    >>> computed_starts([dask.delayed(sum)([1, 2]), "plain"], get_sync)
-    [3, 'plain']
-    """
-    lazy = [estimator for estimator in estimators if is_lazy(estimator)]
-    if not lazy:
-        return list(estimators)
-    values = iter(dask.compute(*lazy, scheduler=scheduler))
-    return [next(values) if is_lazy(estimator) else estimator for estimator in estimators]

@@ -1,37 +1,29 @@
-"""Plan: a fit resolved once — blocks, order, name, input analysis — and its graphs.
+"""Plan: a fit resolved once — blocks, order, chains, input analysis — before any graph is built.
 
-:func:`prepare` reads the inputs and the input graph once; :func:`window_graph`
-builds the graph of any range of steps from that, so a long fit can be built
-window by window and a short one in a single graph.
+:func:`read_blocks` reads the inputs and analyses the input graph once (what
+the runner needs to choose where the fit runs); :func:`prepare` then names
+the chains for the read-ahead and gating chosen. The graphs themselves —
+every window of a long fit, every lazy fit — are built by the one fold,
+:func:`dask_incr.graph.fold.fold`, from the :class:`Prepared` fit.
 """
 
 from __future__ import annotations
 
 import hashlib
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import cloudpickle
 from dask.base import tokenize
 from dask.delayed import Delayed
-from dask.task_spec import Task, TaskRef
 
-from ..graph import localize
+from ..graph import pipelines
 from ..graph.blocks import align_blocks
-from ..graph.chain import assemble, chain, input_graph
+from ..graph.fold import Chain, ChainInputs, chain_inputs, fit_kwargs_node
 from ..graph.orders import held_out_blocks, plan_order, resolve_seed, row_seeds
-from ..graph.steps import gated, partial_fit_step, snapshot
+from .lazy import model_kind, start_nodes
 
-__all__ = [
-    "Prepared",
-    "chain_names",
-    "estimator_token",
-    "fed_ends",
-    "planned_order",
-    "prepare",
-    "snapshot_key",
-    "window_graph",
-]
+__all__ = ["FitInputs", "Prepared", "chain_names", "estimator_token", "planned_order", "prepare", "read_blocks"]
 
 
 def estimator_token(estimator):
@@ -60,39 +52,43 @@ def estimator_token(estimator):
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """A fit of one or more models resolved once: blocks, order, names and input analysis.
+class FitInputs:
+    """The blocks of a fit, its order and its input graph, read and analysed once.
 
-    ``estimators`` start the chains, one chain each, named ``names``, whose
-    steps run ``steps`` (one function per chain) with ``fit_kwargs`` (one
-    dict per chain); ``name`` names the graph layer that holds them (the one
-    chain's name when there is one). ``step_inputs`` hold one input tuple per
-    step, read by the same step of every chain; ``graph`` is the input
-    collections' task-spec graph and ``analysis`` what
-    :func:`dask_incr.graph.localize.analyse` made of it. ``block_inputs`` hold the
-    input tuple of every block and ``block_rows`` their rows (``nan`` where
-    unknown); ``held_out`` the blocks kept for validation (never in
-    ``order``); ``identity`` a token of everything that makes the fitted
-    models (estimators, data, order, seeds, fit kwargs, step functions), the
-    same whatever the scheduler and read-ahead.
+    Attributes
+    ----------
+    inputs : dask_incr.graph.fold.ChainInputs
+        One input tuple ``(X, y, sample_weight)`` per step, read by the same
+        step of every chain, and the input graph's analysis.
+    order : list of int
+        The block of each step.
+    row_seeds : list of int or None
+        Per-step seeds of the in-block row shuffle.
+    seed : int or None
+        The seed that reproduces the order and the row seeds.
+    block_inputs : list of tuple
+        The input tuple of every block.
+    block_rows : tuple of float
+        Rows per block (``nan`` where unknown).
+    held_out : tuple of int
+        The blocks kept for validation (never in ``order``).
+    sources : list
+        What the inputs are (for tokens).
     """
 
-    estimators: tuple
-    names: tuple
-    name: str
-    step_inputs: list
+    inputs: ChainInputs
     order: list
     row_seeds: list | None
     seed: int | None
-    graph: dict
-    analysis: localize.InputAnalysis
-    fit_kwargs: tuple
-    prefetch: int | None
-    steps: tuple
-    block_inputs: list = ()
-    block_rows: tuple = ()
-    held_out: tuple = ()
-    identity: str = ""
+    block_inputs: list
+    block_rows: tuple
+    held_out: tuple
+    sources: list
+
+    @property
+    def in_memory(self):
+        """Whether every block is already in memory: nothing to load, nothing to reduce."""
+        return self.inputs.analysis.in_memory
 
     @property
     def n_epochs(self):
@@ -105,35 +101,71 @@ class Prepared:
         return len(self.block_inputs) - len(self.held_out)
 
 
-def prepare(
-    estimators, X, y, sample_weight, options, fit_kwargs, prefetch, *, steps=None, many=False, hold_out=False
-):
-    """Resolve the blocks, the order and the names of a fit of ``estimators``; analyse its input graph.
+@dataclass(frozen=True)
+class Prepared(FitInputs):
+    """A fit of one or more models resolved once: its :class:`FitInputs`, and the chains that read them.
 
-    The blocks, order and analysis are shared by every estimator's chain.
-    ``fit_kwargs`` holds one dict per estimator (a pipeline's routed as
-    scikit-learn routes them); ``steps`` the function each chain's steps run
-    (default :func:`dask_incr.partial_fit_step`; see
-    :func:`dask_incr.graph.pipelines.step_function`); ``many`` names the chains as
-    :func:`chain_names` does for several. With ``hold_out``,
-    ``options.validation_fraction`` of the blocks, chosen by the seed (see
-    :func:`dask_incr.graph.orders.held_out_blocks`), are kept out of the order for
-    validation. Raises before any compute when the inputs disagree.
+    Attributes
+    ----------
+    chains : tuple of dask_incr.graph.fold.Chain
+        One per estimator: its name, its estimator (the model before the
+        first step; a lazy one's key), its step function and its fit kwargs
+        (a pipeline's routed as scikit-learn routes them) as a task argument.
+    kwargs_needs : tuple of Delayed
+        The fit kwargs holding dask collections, each chain's as one
+        ``Delayed`` its ``fit_kwargs`` refers to (computed once, first).
+    model_needs : tuple of Delayed
+        The lazy starting models (``Delayed`` estimators) whose keys chains
+        start from (see :mod:`dask_incr.fit.lazy`): merged into a lazy fit's
+        graph, computed once before the first window of a computed one.
+    name : str
+        The graph layer that holds the chains (the one chain's name when
+        there is one).
+    prefetch : int or None
+        Blocks read ahead of the step being fitted.
+    signals : bool
+        Whether loads wait on signal tasks (a distributed cluster) or on the
+        model steps themselves (the local schedulers).
+    identity : str
+        A token of everything that makes the fitted models (estimators, data,
+        order, seeds, fit kwargs, step functions), the same whatever the
+        scheduler and read-ahead.
+    """
+
+    chains: tuple
+    kwargs_needs: tuple
+    model_needs: tuple
+    name: str
+    prefetch: int | None
+    signals: bool
+    identity: str
+
+
+def read_blocks(request):
+    """The :class:`FitInputs` of a request: blocks, order, held-out blocks and the analysed input graph.
+
+    With ``request.hold_out``, ``options.validation_fraction`` of the blocks,
+    chosen by the seed (see :func:`dask_incr.graph.orders.held_out_blocks`),
+    are kept out of the order for validation. Raises before any compute
+    when the inputs disagree.
 
     Examples
     --------
     >>> import dask.array as da
     >>> from sklearn.preprocessing import StandardScaler
     >>> from dask_incr.fit.options import FitOptions
-    >>> fit = prepare([StandardScaler()], da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), [{}], 1)
-    >>> fit.order, fit.name.startswith("fit-"), fit.names == (fit.name,)
-    ([0, 1, 0, 1], True, True)
+    >>> from dask_incr.fit.request import fit_request
+    >>> request = fit_request([StandardScaler()], da.ones((4, 2), chunks=2), options=FitOptions(epochs=2))
+    >>> fit = read_blocks(request)
+    >>> fit.order, fit.epoch_steps, fit.in_memory
+    ([0, 1, 0, 1], 2, False)
     """
-    Xb, yb, wb = align_blocks(X, y, sample_weight)
+    options = request.options
+    Xb, yb, wb = align_blocks(request.X, request.y, request.sample_weight)
     if Xb.known_sizes and sum(Xb.sizes) == 0:
         raise ValueError("X has no rows to fit")
     random_state, held_out, training = options.random_state, (), list(range(Xb.n_blocks))
-    if hold_out:  # one seed draws the held-out blocks and the shuffles
+    if request.hold_out:  # one seed draws the held-out blocks and the shuffles
         if options.order is not None:
             raise ValueError("an explicit order cannot hold out validation blocks: pass validation=(X_val, y_val)")
         random_state = resolve_seed(random_state)
@@ -141,50 +173,66 @@ def prepare(
         training = [i for i in training if i not in held_out]
     positions, seeds, seed = planned_order(len(training), options.replace(random_state=random_state))
     order = [training[i] for i in positions]
-    seed = random_state if hold_out else seed
     per_block = [tuple(b.nodes[i] if b is not None else None for b in (Xb, yb, wb)) for i in range(Xb.n_blocks)]
-    step_inputs = [per_block[i] for i in order]
-    sources = [b.source if b is not None else None for b in (Xb, yb, wb)]
-    steps = tuple(steps) if steps is not None else (partial_fit_step,) * len(estimators)
-    fit_kwargs = tuple(fit_kwargs)
-    common = tokenize(sources, order, seeds, held_out, prefetch)
-    names = chain_names(estimators, [tokenize(common, kw, step) for kw, step in zip(fit_kwargs, steps)], many=many)
-    name = names[0] if not many else "fit-many-" + tokenize(names)
-    identity = tokenize(
-        [estimator_token(e) for e in estimators], sources, order, seeds, held_out, fit_kwargs, steps, many
-    )
     collections = [b.collection for b in (Xb, yb, wb) if b is not None and b.collection is not None]
-    graph = input_graph(collections)
-    analysis = localize.analyse(graph, step_inputs, order)
-    return Prepared(
-        tuple(estimators),
-        names,
-        name,
-        step_inputs,
-        order,
-        seeds,
-        seed,
-        graph,
-        analysis,
-        fit_kwargs,
-        prefetch,
-        steps,
-        per_block,
-        tuple(Xb.sizes),
-        held_out,
-        identity,
+    return FitInputs(
+        inputs=chain_inputs([per_block[i] for i in order], order, collections),
+        order=order,
+        row_seeds=seeds,
+        seed=random_state if request.hold_out else seed,
+        block_inputs=per_block,
+        block_rows=tuple(Xb.sizes),
+        held_out=held_out,
+        sources=[b.source if b is not None else None for b in (Xb, yb, wb)],
     )
 
 
-def snapshot_key(name, step):
-    """The key of the copy of model step ``step`` of the chain ``name`` (see :func:`window_graph`).
+def prepare(request, fit, *, prefetch, signals):
+    """The :class:`Prepared` fit of ``request`` over ``fit`` (its :func:`read_blocks`): the chains, named.
+
+    A single fit's chain is named by its estimator and everything that
+    changes its graph (data, order, seeds, fit kwargs, step function,
+    read-ahead and gating); several estimators' chains are also named by
+    their position (see :func:`chain_names`).
 
     Examples
     --------
-    >>> snapshot_key("fit-abc", 3)
-    ('snapshot-fit-abc', 3)
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dask_incr.fit.request import fit_request
+    >>> request = fit_request([StandardScaler()], da.ones((4, 2), chunks=2))
+    >>> prepared = prepare(request, read_blocks(request), prefetch=1, signals=False)
+    >>> prepared.name.startswith("fit-"), [chain.name for chain in prepared.chains] == [prepared.name]
+    (True, True)
     """
-    return (f"snapshot-{name}", step)
+    estimators = request.estimators
+    kinds = [model_kind(estimator) for estimator in estimators]  # a lazy model's template, when known
+    # A pipeline's keywords are routed to its steps as scikit-learn routes them.
+    kwargs = [
+        pipelines.route_fit_kwargs(kind, request.fit_kwargs) if pipelines.is_pipeline(kind) else request.fit_kwargs
+        for kind in kinds
+    ]
+    steps = [pipelines.step_function(kind) for kind in kinds]
+    common = tokenize(fit.sources, fit.order, fit.row_seeds, fit.held_out, prefetch, signals)
+    names = chain_names(
+        estimators, [tokenize(common, kw, step) for kw, step in zip(kwargs, steps)], many=request.many
+    )
+    identity = tokenize(
+        [estimator_token(e) for e in estimators], fit.sources, fit.order, fit.row_seeds, fit.held_out, kwargs,
+        steps, request.many,
+    )
+    nodes = [fit_kwargs_node(kw, lazy=request.lazy_kwargs) for kw in kwargs]
+    models, model_needs = start_nodes(estimators)  # a lazy model starts its chain by its key
+    return Prepared(
+        **{field.name: getattr(fit, field.name) for field in fields(FitInputs)},
+        chains=tuple(Chain(*chain) for chain in zip(names, models, steps, (node for node, _ in nodes))),
+        kwargs_needs=tuple(need for _, needs in nodes for need in needs),
+        model_needs=tuple(model_needs),
+        name=names[0] if not request.many else "fit-many-" + tokenize(names),
+        prefetch=prefetch,
+        signals=signals,
+        identity=identity,
+    )
 
 
 def chain_names(estimators, commons, *, many=True):
@@ -240,96 +288,3 @@ def planned_order(n_blocks, options):
     return order, (row_seeds(len(order), random_state=seed) if options.shuffle_rows else None), seed
 
 
-def fed_ends(prepared, snapshots=(), *, epoch_ends=False):
-    """The steps whose model is exposed, so that a fit that fed no row must fail there.
-
-    The fit's last step, the ``snapshots`` and, with ``epoch_ends`` (a fit
-    scored between epochs), the last step of every epoch: every epoch visits
-    the same training blocks, so one that fed nothing means all do.
-
-    Examples
-    --------
-    >>> import dask.array as da
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> from dask_incr.fit.options import FitOptions
-    >>> fit = prepare([StandardScaler()], da.ones((4, 2), chunks=2), None, None, FitOptions(epochs=2), [{}], 1)
-    >>> sorted(fed_ends(fit)), sorted(fed_ends(fit, epoch_ends=True))
-    ([3], [1, 3])
-    """
-    n_steps = len(prepared.order)
-    per_epoch = range(prepared.epoch_steps - 1, n_steps, prepared.epoch_steps) if epoch_ends else ()
-    return frozenset((n_steps - 1, *snapshots, *per_epoch))
-
-
-def window_graph(
-    prepared,
-    steps,
-    models,
-    *,
-    kwargs_nodes,
-    extra=(),
-    values=None,
-    signal=None,
-    tails=range(0),
-    snapshots=(),
-    epoch_ends=False,
-):
-    """The graph of ``steps`` of a prepared fit, each chain starting from its model of ``models``.
-
-    ``kwargs_nodes`` are the fit kwargs of each chain, as task arguments.
-
-    ``values`` stand for precomputed shared input keys (see
-    :func:`dask_incr.graph.localize.copies`); ``signal(i)`` is the signal of
-    model step ``i`` (of every chain) before ``steps``; the signals of the
-    ``tails`` steps are added, for a next window to wait on. The last step
-    of the fit, the ``snapshots`` and, with ``epoch_ends``, the last step of
-    every epoch raise when no block of the fit had a row (their models are
-    exposed). The copies of
-    the input are built once, for all chains; a signal waits on the step of
-    every chain, so loading ahead follows the slowest. Each step of
-    ``snapshots`` (but the last of ``steps``) gets, in every chain, a copy
-    task (:func:`snapshot_key`) that the next step waits on: steps update the
-    model in place, so the copy is what keeps that model's value. Returns
-    ``graph, keys``: the keys of the last models (one per chain), then
-    those of the tail signals.
-    """
-    token = tokenize(prepared.name)
-    inputs, layer = localize.copies(
-        prepared.analysis,
-        prepared.step_inputs,
-        steps,
-        token=token,
-        name=prepared.names,
-        prefetch=prepared.prefetch,
-        signal=signal,
-        values=values,
-    )
-    row_seeds = prepared.row_seeds or [None] * len(prepared.order)
-    ends = fed_ends(prepared, snapshots, epoch_ends=epoch_ends)
-    for model, name, step, kwargs_node in zip(models, prepared.names, prepared.steps, kwargs_nodes, strict=True):
-        layer.update(
-            chain(
-                model,
-                inputs,
-                name,
-                step=step,
-                fit_kwargs=kwargs_node,
-                blocks=prepared.order[steps.start : steps.stop],
-                row_seeds=row_seeds[steps.start : steps.stop],
-                start=steps.start,
-                ends=ends,
-            )
-        )
-    for i in snapshots:
-        if i + 1 not in steps or i not in steps:
-            continue
-        for name in prepared.names:
-            key, after = snapshot_key(name, i), layer[(name, i + 1)]
-            layer[key] = Task(key, snapshot, TaskRef((name, i)))
-            waited = Task(None, gated, TaskRef((name, i)), TaskRef(key))
-            layer[after.key] = Task(after.key, after.func, waited, *after.args[1:], **after.kwargs)
-    signals = [localize.signal_key(token, i) for i in tails]
-    for key in signals:
-        layer[key] = localize.signal_task(key, prepared.names, key[1])
-    lasts = [(name, steps.stop - 1) for name in prepared.names]
-    return assemble(prepared.name, layer, prepared.graph, extra), [*lasts, *signals]

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from dask.delayed import Delayed
 
 from .checkpoint import Checkpoint, save_checkpoint
-from .scoring import score_graph
+from .score_chain import score_graph
 
-__all__ = ["EpochWatch", "Stopping", "epoch_record", "plot_history"]
+__all__ = ["EpochWatch", "Stopping", "epoch_record", "epoch_watch", "plot_history"]
 
 
 @dataclass(frozen=True)
@@ -140,10 +140,34 @@ def _samples_by_epoch(prepared):
     return samples
 
 
+def epoch_watch(prepared, options, validation, resumed=None):
+    """The :class:`EpochWatch` of a prepared fit; a ``resumed`` checkpoint must be of this fit.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dask_incr.fit.options import FitOptions
+    >>> from dask_incr.fit.plan import prepare, read_blocks
+    >>> from dask_incr.fit.request import fit_request
+    >>> request = fit_request([StandardScaler()], da.ones((4, 2), chunks=2), options=FitOptions(epochs=3))
+    >>> watch = epoch_watch(prepare(request, read_blocks(request), prefetch=1, signals=False), request.options, None)
+    >>> watch.first_epoch, watch.done
+    (1, False)
+    """
+    if resumed is not None and resumed.identity != prepared.identity:
+        raise ValueError(
+            f"the checkpoint in {options.checkpoint_dir!r} is of another fit: the estimator, the data, the order, "
+            "the seed or the fit kwargs differ (a fit with random_state=None resumes with the checkpoint's seed); "
+            "remove the checkpoint or use another checkpoint_dir"
+        )
+    return EpochWatch(prepared, options, validation, resumed)
+
+
 class EpochWatch:
     """What happens between the epochs of a fit: scoring, the rule, the history, checkpoints.
 
-    The runner (:func:`dask_incr.fit.runner.run_fit`) tells it when an epoch's model
+    The windows loop (:func:`dask_incr.fit.windows.run_windows`) tells it when an epoch's model
     exists (:meth:`ended`), runs the graph of :meth:`score_job` for it —
     beside the next epoch's steps where the scheduler can run both — and
     hands the score to :meth:`judge`, which says whether to stop.
@@ -154,7 +178,7 @@ class EpochWatch:
     ----------
     prepared : dask_incr.fit.plan.Prepared
     options : FitOptions
-    validation : dask_incr.fit.scoring.Validation or None
+    validation : dask_incr.fit.score_chain.Validation or None
         Nothing is scored without it.
     resumed : Checkpoint, optional
         The state to continue from.
@@ -187,11 +211,12 @@ class EpochWatch:
         """A ``Delayed`` score of ``model`` on the validation data, or ``None`` when nothing is scored.
 
         ``values`` are the fit's precomputed shared input keys (see
-        :func:`dask_incr.fit.scoring.score_graph`).
+        :func:`dask_incr.fit.score_chain.score_graph`).
         """
         if self.validation is None:
             return None
-        graph, key = score_graph(self.validation, model, (self.prepared.name, epoch), values)
+        tag = (self.prepared.name, epoch)
+        graph, key = score_graph(self.validation, model, tag, values, signals=self.prepared.signals)
         return Delayed(key, graph, layer=key[0])
 
     def judge(self, epoch, model, score):

@@ -3,61 +3,29 @@
 :func:`build_chain` turns a model and one entry of block inputs per step into a
 HighLevelGraph layer with keys ``(name, i)``: step ``i`` depends on the model
 key ``(name, i - 1)`` and on the inputs of its own block. Any order — in order,
-shuffled, several epochs — is just another list of step inputs fed to it. How
-the input graph is copied and gated so that memory stays bounded is
+shuffled, several epochs — is just another list of step inputs fed to it. It is
+a thin wrapper of :func:`dask_incr.graph.fold.fold`, the code every fit runs, so
+it builds exactly what :func:`dask_incr.fit_blocks` builds. How the input graph
+is copied and gated so that memory stays bounded is
 :mod:`dask_incr.graph.localize`'s job.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import inspect
 from collections.abc import Mapping
 
 import dask
 import toolz
-
-# The one private dask import: turns legacy tuple tasks and raw values of an
-# input graph into task-spec nodes so their dependencies can be walked
-# (pinned by tests/test_graph.py::test_private_dask_api).
-from dask._task_spec import convert_legacy_graph
 from dask.base import tokenize
 from dask.delayed import Delayed
-from dask.highlevelgraph import HighLevelGraph
-from dask.task_spec import GraphNode, Task, TaskRef
+from dask.task_spec import GraphNode, TaskRef
 from dask.utils import ensure_dict
 
-from .._validation import check_incremental, check_prefetch, type_name
-from . import localize
+from .._validation import check_flag, check_incremental, check_prefetch, type_name
+from .fold import Chain, chain_inputs, fit_kwargs_node, fold
 from .steps import partial_fit_step
 
 __all__ = ["build_chain"]
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector while a graph is built.
-
-    Building allocates several task objects per step and none of them is
-    garbage yet; the collector's repeated passes over them cost more than the
-    build itself. A collector the caller had disabled stays disabled.
-
-    Examples
-    --------
-    >>> with gc_paused():
-    ...     gc.isenabled()
-    False
-    >>> gc.isenabled()
-    True
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def build_chain(
@@ -71,6 +39,7 @@ def build_chain(
     blocks=None,
     row_seeds=None,
     prefetch=None,
+    signals=True,
 ):
     """Build the chain of fit steps as a HighLevelGraph.
 
@@ -103,6 +72,12 @@ def build_chain(
         How many blocks may be loaded ahead of the step being fitted. ``None``
         leaves loading unbounded; ``"auto"`` reads one block ahead (the local
         schedulers' default: the graph does not know where it will run).
+    signals : bool, default True
+        Gated loads wait on a small signal task of the model step, so that on
+        a distributed cluster the model never travels to a loader; ``False``:
+        on the model step itself, one task fewer per step, for the local
+        schedulers (where nothing travels). :func:`dask_incr.fit_blocks`
+        picks ``False`` unless the fit runs on a distributed client.
 
     Returns
     -------
@@ -124,6 +99,7 @@ def build_chain(
     (2,)
     """
     check_chain_arguments(model, step_inputs, name=name, step=step, fit_kwargs=fit_kwargs, dependencies=dependencies)
+    check_flag(signals, "signals")
     step_inputs = [tuple(_as_node(item) for item in inputs) for inputs in step_inputs]
     n_steps = len(step_inputs)
     blocks = list(range(n_steps)) if blocks is None else list(blocks)
@@ -136,31 +112,16 @@ def build_chain(
     if prefetch == "auto":  # no scheduler is known here: the local schedulers' read-ahead
         prefetch = 1
     if name is None:
-        name = "fit-" + tokenize(model, step_inputs, step, fit_kwargs, blocks, row_seeds, prefetch)
-    with gc_paused():
-        collections = list(dependencies)
-        start, model_deps = model_node(model)
-        kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
-        inputs = input_graph(collections)
-        _check_keys_held(step_inputs, inputs, collections)
-        analysis = localize.analyse(inputs, step_inputs, blocks)
-        token = tokenize(name)  # derived keys stay unique whatever names callers choose
-        step_inputs, layer = localize.copies(
-            analysis, step_inputs, range(n_steps), token=token, name=name, prefetch=prefetch
-        )
-        layer.update(
-            chain(
-                start,
-                step_inputs,
-                name,
-                step=step,
-                fit_kwargs=kwargs_node,
-                blocks=blocks,
-                row_seeds=row_seeds,
-                ends=(n_steps - 1,),
-            )
-        )
-        return assemble(name, layer, inputs, model_deps + kwargs_deps), (name, n_steps - 1)
+        name = "fit-" + tokenize(model, step_inputs, step, fit_kwargs, blocks, row_seeds, prefetch, signals)
+    start, model_deps = model_node(model)
+    kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
+    inputs = chain_inputs(step_inputs, blocks, dependencies)
+    _check_keys_held(step_inputs, inputs.graph, dependencies)
+    chain = Chain(name, start, step, kwargs_node)
+    graph, (key,) = fold(
+        inputs, [chain], row_seeds=row_seeds, prefetch=prefetch, signals=signals, collections=model_deps + kwargs_deps
+    )
+    return graph, key
 
 
 def check_chain_arguments(model, step_inputs, *, name, step, fit_kwargs, dependencies):
@@ -213,41 +174,6 @@ def _check_keys_held(step_inputs, inputs, collections):
         raise ValueError(f"step_inputs[{i}] reads the key {key!r}, which none of the dependencies holds")
 
 
-def chain(model, step_inputs, name, *, step=partial_fit_step, fit_kwargs=None, blocks, row_seeds, start=0, ends=()):
-    """The step tasks ``(name, start + i)``: each reads the model of the one before.
-
-    The steps of ``ends`` (numbered from the fit's start) end the fit or an
-    epoch: a step function that takes ``require_rows`` is asked there to
-    raise when no block had a row (see :func:`dask_incr.graph.fed.passed_on`).
-
-    Examples
-    --------
-    >>> tasks = chain("m", [(1,), (2,)], "fit-x", blocks=[0, 1], row_seeds=[None, None])
-    >>> list(tasks), sorted(tasks[("fit-x", 1)].dependencies)
-    ([('fit-x', 0), ('fit-x', 1)], [('fit-x', 0)])
-    """
-    tasks = {}
-    previous = model
-    ends = frozenset(ends) if _takes_keyword(step, "require_rows") else frozenset()
-    for i, (inputs, block, seed) in enumerate(zip(step_inputs, blocks, row_seeds), start):
-        key = (name, i)
-        options = {"fit_kwargs": fit_kwargs, "step": i, "block": block, "row_seed": seed, "copy_model": i == start}
-        if i in ends:
-            options["require_rows"] = True
-        tasks[key] = Task(key, step, previous, *inputs, **options)
-        previous = TaskRef(key)
-    return tasks
-
-
-def _takes_keyword(function, name):
-    """Whether ``function`` takes the keyword ``name`` (a custom step may not)."""
-    try:
-        parameters = inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-
-
 def _as_node(item):
     if item is None or isinstance(item, (GraphNode, TaskRef)):
         return item
@@ -274,59 +200,3 @@ def model_node(model):
     return model, []
 
 
-def holds_collections(obj):
-    """Whether ``obj`` is, or holds in lists, tuples, sets or dicts, a dask collection.
-
-    Examples
-    --------
-    >>> import dask.array as da
-    >>> holds_collections({"classes": [da.zeros(()), 1]}), holds_collections({"classes": [0, 1]})
-    (True, False)
-    """
-    if dask.is_dask_collection(obj):
-        return True
-    if isinstance(obj, dict):
-        return any(holds_collections(v) for v in obj.values())
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return any(holds_collections(v) for v in obj)
-    return False
-
-
-def fit_kwargs_node(fit_kwargs):
-    """Fit kwargs as a task argument; dask collections in them become one dependency."""
-    fit_kwargs = dict(fit_kwargs or {})
-    if holds_collections(fit_kwargs):
-        computed = dask.delayed(fit_kwargs, pure=True)
-        return TaskRef(computed.key), [computed]
-    return fit_kwargs, []
-
-
-def input_graph(collections):
-    """The task-spec graph of ``collections``, merged: what the step inputs read.
-
-    Examples
-    --------
-    >>> import dask.array as da
-    >>> X = da.ones((4, 2), chunks=2)
-    >>> len(input_graph([X]))  # one task per chunk
-    2
-    """
-    merged = {}
-    for collection in toolz.unique(collections, key=id):
-        merged.update(ensure_dict(collection.__dask_graph__()))
-    return convert_legacy_graph(merged)
-
-
-def assemble(name, layer, inputs, collections=()):
-    """One HighLevelGraph: the chain's ``layer`` over the part of ``inputs`` it reads.
-
-    ``collections`` (a Delayed model, computed fit kwargs) are merged whole.
-    """
-    needed = localize.needed(inputs, {dep for node in layer.values() for dep in node.dependencies} - layer.keys())
-    extra = {}
-    for collection in toolz.unique(collections, key=id):
-        extra.update(ensure_dict(collection.__dask_graph__()))
-    if extra:
-        needed.update(convert_legacy_graph(extra))
-    inputs_name = f"inputs-{tokenize(name)}"
-    return HighLevelGraph({name: layer, inputs_name: needed}, {name: {inputs_name}, inputs_name: set()})

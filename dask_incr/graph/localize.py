@@ -28,7 +28,8 @@ Private tasks are fused per copy: aliases are resolved and a task read once,
 by exactly one other narrow task, is nested inside its reader (at most
 :data:`MAX_NESTING` levels), so nothing is computed twice.
 
-:func:`analyse` reads the input graph once; :func:`copies` builds the tasks of
+:func:`analyse` reads the input graph once and classifies its tasks;
+:func:`dask_incr.graph.copies.copies` builds the copies, loads and gates of
 any range of steps from that analysis, so a long fit can be built window by
 window. Both return what they build.
 """
@@ -40,9 +41,7 @@ from dataclasses import dataclass
 
 from dask.task_spec import Alias, DataNode, GraphNode, Task, TaskRef
 
-from .steps import gated, model_done
-
-__all__ = ["FEW", "MAX_NESTING", "InputAnalysis", "analyse", "copies", "needed", "signal_key", "signal_task"]
+__all__ = ["FEW", "MAX_NESTING", "InputAnalysis", "analyse", "needed", "reads"]
 
 #: A task needed by at most this many blocks is never treated as wide.
 FEW = 4
@@ -90,7 +89,7 @@ class InputAnalysis:
         --------
         >>> import dask.array as da, numpy as np
         >>> from dask.task_spec import TaskRef
-        >>> from dask_incr.graph.chain import input_graph
+        >>> from dask_incr.graph.fold import input_graph
         >>> def analysis(X):
         ...     return analyse(input_graph([X]), [(TaskRef((X.name, i, 0)),) for i in range(2)], [0, 1])
         >>> X = da.from_array(np.ones((6, 2)), chunks=(3, 2))
@@ -120,7 +119,7 @@ def analyse(graph, step_inputs, blocks):
     --------
     >>> import dask.array as da
     >>> from dask.task_spec import TaskRef
-    >>> from dask_incr.graph.chain import input_graph
+    >>> from dask_incr.graph.fold import input_graph
     >>> X = da.ones((6, 2), chunks=(3, 2)).rechunk((2, 2))
     >>> graph = input_graph([X])
     >>> inputs = [(TaskRef((X.name, i, 0)),) for i in range(3)]
@@ -135,7 +134,7 @@ def analyse(graph, step_inputs, blocks):
         keys = roots.setdefault(block, set())
         for node in inputs:
             if node is not None:
-                keys.update(_reads(node))
+                keys.update(reads(node))
     sets, readers = _consumer_sets(graph, roots, len(roots))
     narrow = {key for key, owners in sets.items() if owners is not _WIDE}
     shared = frozenset(key for key, owners in sets.items() if owners is _WIDE)
@@ -158,7 +157,8 @@ def analyse(graph, step_inputs, blocks):
     return InputAnalysis(blocks, nodes, consumers, needs, replace, shared)
 
 
-def _reads(node):
+def reads(node):
+    """The keys a step input ``node`` reads."""
     return node.dependencies if isinstance(node, GraphNode) else (node.key,)
 
 
@@ -299,128 +299,6 @@ def _fused(graph, keys, direct, replace):
             if pending[user] == 0:
                 ready.append(user)
     return {key: node for key, node in nodes.items() if key not in inlined}
-
-
-def _run_start(analysis, key, step, first):
-    """The first step of the run of consecutive steps needing ``key`` that holds ``step``."""
-    owners, blocks = analysis.consumers[key], analysis.blocks
-    while step > first and blocks[step - 1] in owners:
-        step -= 1
-    return step
-
-
-def _renamed(key, token, step):
-    if isinstance(key, tuple):
-        return (f"{key[0]}-{token}", step) + key[1:]
-    return (f"{key}-{token}", step)
-
-
-def copies(analysis, step_inputs, steps, *, token, name, prefetch, signal=None, values=None):
-    """The per-run copies and gates of ``steps``, and the step inputs that read them.
-
-    Parameters
-    ----------
-    analysis : InputAnalysis
-    step_inputs : sequence of tuple
-        The inputs of every step of the fit (indexed by step).
-    steps : range
-        The steps to build; a run never reaches before ``steps.start``.
-    token : str
-        Makes the new keys unique to this fit.
-    name : str or tuple of str
-        Name of the chain: model step ``i`` is ``(name, i)``; with several
-        chains reading the same copies, their names (a signal then waits
-        on step ``i`` of every chain).
-    prefetch : int or None
-        Copies of run ``r`` wait on model step ``r - 1 - prefetch``; ``None``
-        leaves them ungated.
-    signal : callable, optional
-        ``signal(i)`` -> the signal node of model step ``i``, for steps
-        before ``steps.start`` (built elsewhere); by default such steps are
-        not waited on.
-    values : dict, optional
-        Shared key -> a node holding its precomputed value (a ``DataNode``,
-        or a ``Future``), read instead of the key.
-
-    Returns
-    -------
-    inputs : list of tuple
-        The inputs of each step of ``steps``, reading the copies.
-    layer : dict
-        The copies and signal tasks.
-    """
-    layer = {}
-    first = steps.start
-    values = values or {}
-    replace = {**analysis.replace, **values}
-
-    def copy_key(key, step):
-        return _renamed(key, token, _run_start(analysis, key, step, first))
-
-    def gate(run):
-        if prefetch is None or run - 1 - prefetch < 0:
-            return None
-        wait_for = run - 1 - prefetch
-        if wait_for < first:
-            return signal(wait_for) if signal is not None else None
-        key = signal_key(token, wait_for)
-        if key not in layer:
-            layer[key] = signal_task(key, name, wait_for)
-        return TaskRef(key)
-
-    localized = []
-    for i in steps:
-        block = analysis.blocks[i]
-        for key in analysis.needs.get(block, ()):
-            run = _run_start(analysis, key, i, first)
-            new_key = _renamed(key, token, run)
-            if run != i:
-                continue  # built by the run's first step
-            node = analysis.nodes[key]
-            subs = {dep: copy_key(dep, i) for dep in node.dependencies if dep in analysis.nodes}
-            own_run = any(sub[1] == run for sub in subs.values())
-            subs.update((dep, values[dep]) for dep in node.dependencies if dep in values)
-            signal_node = None if own_run else gate(run)
-            if signal_node is None:
-                layer[new_key] = node.substitute(subs, key=new_key)
-            else:
-                inner = TaskRef(node.target) if type(node) is Alias else node.substitute(subs)
-                layer[new_key] = Task(new_key, gated, inner, signal_node)
-        subs = {}
-        for node in step_inputs[i]:
-            for key in _reads(node) if node is not None else ():
-                target = replace.get(key, key)
-                if isinstance(target, (GraphNode, TaskRef)):
-                    subs[key] = target
-                elif target in analysis.nodes:
-                    subs[key] = copy_key(target, i)
-        localized.append(tuple(_substituted(node, subs) for node in step_inputs[i]))
-    return localized, layer
-
-
-def _substituted(node, subs):
-    if node is None or not subs:
-        return node
-    if isinstance(node, TaskRef) and isinstance(subs.get(node.key), (GraphNode, TaskRef)):
-        return subs[node.key]  # data in memory rides inside the step task
-    return node.substitute(subs)
-
-
-def signal_task(key, names, step):
-    """The signal task ``key``: done once model step ``step`` of every chain in ``names`` (or of chain ``names``) is.
-
-    Examples
-    --------
-    >>> sorted(signal_task(("prefetch-t", 3), ("fit-a", "fit-b"), 3).dependencies)
-    [('fit-a', 3), ('fit-b', 3)]
-    """
-    names = (names,) if isinstance(names, str) else names
-    return Task(key, model_done, *(TaskRef((name, step)) for name in names))
-
-
-def signal_key(token, step):
-    """The key of the signal that model step ``step`` is done."""
-    return (f"prefetch-{token}", step)
 
 
 def needed(graph, keys):

@@ -179,12 +179,13 @@ def plan_order(n_blocks, *, shuffle_blocks=False, shuffle_rows=False, epochs=1, 
     return order, seeds, seed
 
 
-def held_out_blocks(n_blocks, fraction, seed):
+def held_out_blocks(n_blocks, fraction, seed, *, name="validation_fraction"):
     """The blocks held out for validation: ``ceil(fraction * n_blocks)`` of them, chosen by ``seed``.
 
     Drawn from a third stream spawned from the fit's root seed, independent
     of the block order's and the row seeds' streams. At least one block is
-    held out and at least one is left to train on.
+    held out and at least one is left to train on; ``name`` is the option
+    ``fraction`` came from, for the message.
 
     Returns
     -------
@@ -208,7 +209,7 @@ def held_out_blocks(n_blocks, fraction, seed):
     if n_held >= n_blocks:
         plural = "" if n_blocks == 1 else "s"
         raise ValueError(
-            f"X has {n_blocks} row block{plural}: holding out validation_fraction={fraction} of them leaves "
+            f"X has {n_blocks} row block{plural}: holding out {name}={fraction} of them leaves "
             "none to train on; split X into more blocks, or pass validation=(X_val, y_val)"
         )
     stream = np.random.SeedSequence(resolve_seed(seed)).spawn(3)[2]

@@ -20,7 +20,7 @@ from dask.task_spec import GraphNode, Task, TaskRef
 from dask.utils import key_split
 
 from .._validation import type_name
-from .chain import input_graph
+from .fold import input_graph
 from .localize import needed
 from .steps import model_done, partial_fit_step, pipeline_partial_fit_step
 
@@ -69,11 +69,7 @@ def chain_steps(graph):
     >>> [task.kwargs["block"] for task in chain_steps(input_graph([lazy]))]
     [0, 1, 2]
     """
-    steps = [
-        node
-        for node in graph.values()
-        if isinstance(node, Task) and {"step", "block", "copy_model"} <= set(node.kwargs)
-    ]
+    steps = [node for node in graph.values() if _is_step(node)]
     return sorted(steps, key=lambda task: task.kwargs["step"])
 
 
@@ -83,7 +79,7 @@ def chain_attributes(graph):
     Parameters
     ----------
     graph : dict
-        Key -> task-spec node, e.g. ``dask_incr.graph.chain.input_graph([lazy])``.
+        Key -> task-spec node, e.g. ``dask_incr.graph.fold.input_graph([lazy])``.
 
     Returns
     -------
@@ -108,12 +104,15 @@ def chain_attributes(graph):
         verb = STEP_VERBS.get(task.func, getattr(task.func, "__name__", "step"))
         label = f"{verb} · block {block}" + ("" if step == block else f"\nstep {step}")
         attributes[task.key] = {"label": label, **STEP_STYLE}
+        roles = {}  # a step's one load gives it X and y (and sample_weight) together
         # args: the previous model, then X, y, sample_weight
         for role, arg in zip(ROLES, task.args[1:]):
             for key in _dependency_keys(arg):
-                attributes.setdefault(key, {"label": f"load {role} · block {block}", **LOAD_STYLE})
-                for upstream in _upstream(graph, key):
-                    upstream_blocks.setdefault(upstream, set()).add(block)
+                roles.setdefault(key, []).append(role)
+        for key, read in roles.items():
+            attributes.setdefault(key, {"label": f"load {', '.join(read)} · block {block}", **LOAD_STYLE})
+            for upstream in _upstream(graph, key):
+                upstream_blocks.setdefault(upstream, set()).add(block)
     for key, blocks in upstream_blocks.items():
         if key not in attributes:
             # what one block's loading needs is that block's; what several read is shared
@@ -238,15 +237,19 @@ def _dependency_keys(arg):
 
 
 def _upstream(graph, key):
-    """The loading tasks ``key`` depends on, transitively: up to a prefetch gate, never past it."""
+    """The loading tasks ``key`` depends on, transitively: up to a prefetch gate or a model step, never past it."""
     seen, stack = set(), [key]
     while stack:
         node = graph.get(stack.pop())
         for dep in getattr(node, "dependencies", ()):
-            if dep not in seen and dep in graph and not _is_gate(graph[dep]):
+            if dep not in seen and dep in graph and not _is_gate(graph[dep]) and not _is_step(graph[dep]):
                 seen.add(dep)
                 stack.append(dep)
     return seen
+
+
+def _is_step(node):
+    return isinstance(node, Task) and {"step", "block", "copy_model"} <= set(node.kwargs)
 
 
 def _is_gate(node):

@@ -5,6 +5,7 @@ import dask.array as da
 import numpy as np
 import pytest
 from dask.delayed import Delayed
+from dask.local import get_sync
 from oracle import assert_same_model, manual_fit, manual_pipeline_fit
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.pipeline import make_pipeline
@@ -13,7 +14,8 @@ from sklearn.preprocessing import StandardScaler
 from dask_incr import Incremental, SuccessiveHalvingSearchCV, fit_blocks, fit_blocks_many
 from dask_incr.fit.lazy import lazy_template
 from dask_incr.fit.options import FitOptions
-from dask_incr.fit.runner import run_fit
+from dask_incr.fit.request import fit_request
+from dask_incr.fit.runner import place, run_fit
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -151,3 +153,11 @@ def test_checks_see_what_is_known_before_compute():
     # an unknown Delayed: nothing is known, so nothing is refused before compute
     assert lazy_template(dask.delayed(lambda: SGDClassifier())()) == (None, False)
     assert isinstance(fit_blocks(dask.delayed(lambda: SGDClassifier())(), X, y, compute=False), Delayed)
+
+
+def test_a_lazy_start_is_not_in_memory():
+    # Blocks in memory run in this thread (get_sync); a lazy model's own graph may load, so it does not.
+    X, y = data(0)
+    lazy = fit_blocks(SGDRegressor(random_state=0), X, y, compute=False)
+    assert place(fit_request([SGDRegressor()], X, y), in_memory=True).scheduler is get_sync
+    assert place(fit_request([lazy], X, y), in_memory=True).scheduler is not get_sync

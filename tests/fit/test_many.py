@@ -12,6 +12,7 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
+from gates import gates
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from live import LiveCounter
@@ -176,15 +177,14 @@ def test_unbounded_prefetch_lets_the_counter_see_blocks_pile_up():
     assert loader.peak > 3
 
 
-def test_a_signal_waits_on_the_step_of_every_chain():
+def test_a_load_waits_on_the_step_of_every_chain():
     X = da.ones((60, 2), chunks=10)
     lazy = fit_blocks_many([StandardScaler(), StandardScaler(), StandardScaler()], X, prefetch=1, compute=False)
-    graph = dict(lazy[0].dask)
     names = sorted(d.key[0] for d in lazy)
-    signals = {key: node for key, node in graph.items() if key[0].startswith("prefetch-")}
-    assert sorted(k[1] for k in signals) == list(range(6 - 2))
-    for key, node in signals.items():
-        assert sorted(node.dependencies) == [(name, key[1]) for name in names]
+    loads = gates(dict(lazy[0].dask))
+    assert sorted(key[1] for key in loads) == list(range(2, 6))
+    for key, waits in loads.items():
+        assert waits == [(name, key[1] - 2) for name in names]
 
 
 def test_the_steps_of_one_block_run_in_parallel_on_threads():

@@ -12,7 +12,8 @@ from sklearn.metrics import get_scorer, make_scorer, mean_absolute_error
 from sklearn.metrics._scorer import _Scorer
 from sklearn.mixture import GaussianMixture
 
-from dask_incr.fit.scoring import Replayed, given_validation, score_graph, scorer_of
+from dask_incr.fit.score_chain import given_validation, score_graph
+from dask_incr.fit.scoring import Replayed, scorer_of
 
 
 def test_private_sklearn_api():

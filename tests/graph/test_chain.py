@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from dask.delayed import Delayed
 from dask.task_spec import DataNode, GraphNode, Task
+from gates import gated_steps, gates, inner_tasks, is_signal
 from live import LiveBlocks, SlowLearner, tracked_array
 from oracle import assert_same_model, manual_fit
 from sklearn.linear_model import SGDClassifier, SGDRegressor
@@ -40,22 +41,24 @@ def test_keys_and_dependencies_of_the_plain_chain():
     steps = {k for k in layer if k[0] == name}
     assert steps == {(name, i) for i in range(5)}
     (Xo, yo) = dask.optimize(X, y)
-    copied = set()
+    loads = set()
     for i, block in enumerate(plan.order):
         deps = layer[(name, i)].dependencies
         assert ((name, i - 1) in deps) == (i > 0), "step i reads the model of step i - 1"
         assert not deps & (steps - {(name, i - 1)}), "and no other model step"
-        # Each block's own input tasks are copied for its step, even unprefetched:
-        # (f"{input name}-{token}", step, *the input key's indices).
+        # Each block's own input tasks are copied for its step, even unprefetched, and fused
+        # into one load task of that step: (f"{input name}-{token}", step, *the input key's indices).
+        (load,) = deps - steps
+        assert load in layer and load[1] == i and load[0].startswith("load-"), load
+        assert not layer[load].dependencies, "without prefetch, nothing gates a load"
         originals = set()
-        for key in deps - steps:
-            assert key in layer and key[1] == i, key
+        for key in inner_tasks(layer[load]):
+            assert key[1] == i, key
             (source,) = [n for n in (Xo.name, yo.name) if key[0].startswith(f"{n}-")]
             originals.add((source, *key[2:]))
-            assert not layer[key].dependencies, "without prefetch, nothing gates a copy"
         assert originals == {(Xo.name, block, 0), (Xo.name, block, 1), (yo.name, block)}
-        copied |= deps - steps
-    assert set(dict(lazy.dask)) == steps | copied, "the originals are not in the graph: nothing runs twice"
+        loads.add(load)
+    assert set(dict(lazy.dask)) == steps | loads, "the originals are not in the graph: nothing runs twice"
     assert_same_model(lazy.compute(), manual_fit(SGDRegressor(random_state=0), X, y, order=plan.order))
 
 
@@ -90,22 +93,27 @@ def test_token_is_deterministic_and_changes_with_every_input():
     assert keys["[0, 1]"] == fit_blocks(SGDClassifier(random_state=0), X, labels, classes=[0, 1], compute=False).key
 
 
-def test_prefetch_gates_root_copies_on_an_earlier_model_step():
+@pytest.mark.parametrize("signals", [False, True])
+def test_prefetch_gates_the_loads_on_an_earlier_model_step(signals):
+    """Block i's load waits on model step i - 2: directly on the local schedulers, through a signal on a cluster."""
     X = da.random.default_rng(0).normal(size=(60, 2), chunks=10)
     y = X[:, 0]
-    lazy = _chain(X, y, prefetch=1)
-    name = lazy.key[0]
-    layer = lazy.dask.layers[name]
-    signals = {k for k in layer if k[0].startswith("prefetch-")}
-    (signal_name,) = {k[0] for k in signals}
-    assert signals == {(signal_name, j) for j in range(4)}  # steps 2..5 wait on 0..3
-    for (_, j) in signals:
-        assert layer[(signal_name, j)].dependencies == {(name, j)}
-    # Every root among step i's private tasks waits on signal i - 2.
-    for i in range(2, 6):
-        step_copies = {k for k in layer if k[0] not in (name, signal_name) and k[1] == i}
-        roots = {k for k in step_copies if not (layer[k].dependencies & step_copies)}
-        assert roots and all((signal_name, i - 2) in layer[k].dependencies for k in roots)
+    (Xo, yo) = dask.optimize(X, y)
+    inputs = [((Xo.name, i, 0), (yo.name, i), None) for i in range(6)]
+    graph, key = build_chain(
+        SGDRegressor(random_state=0), inputs, name="fit-gated", dependencies=[Xo, yo], prefetch=1, signals=signals
+    )
+    layer = graph.layers["fit-gated"]
+    signal_keys = sorted(k for k in layer if is_signal(k))
+    assert [k[1] for k in signal_keys] == (list(range(4)) if signals else []), "a signal per gating step, on a cluster"
+    for k in signal_keys:
+        assert layer[k].dependencies == {("fit-gated", k[1])}
+    loads = gates(dict(graph))
+    assert {k[1]: [dep[1] for dep in waits] for k, waits in loads.items()} == {i: [i - 2] for i in range(2, 6)}
+    for i in range(6):  # one load per step, that the step reads; the loads of steps 0 and 1 wait on nothing
+        (load,) = layer[("fit-gated", i)].dependencies - {("fit-gated", i - 1)}
+        assert load[1] == i and (load in loads) == (i >= 2)
+    lazy = Delayed(key, graph, layer="fit-gated")
     assert_same_model(lazy.compute(), manual_fit(SGDRegressor(random_state=0), X, y))
 
 
@@ -165,7 +173,7 @@ def test_visualize_draws_the_chain(tmp_path):
     X = da.random.default_rng(0).normal(size=(40, 2), chunks=10)
     lazy = _chain(X, X[:, 0])
     source = to_graphviz(dict(lazy.dask)).source
-    assert source.count('label=fit') == 4 and "prefetch" in source
+    assert source.count('label=fit') == 4 and source.count("label=load") == 4
     import shutil
 
     if shutil.which("dot") is None:
@@ -199,14 +207,11 @@ def test_synchronous_fits_read_nothing_ahead(prefetch):
         lazy = fit_blocks(SlowLearner(), X, prefetch=prefetch, compute=False)
     assert counter.loads == 24 and counter.peak == 1
     assert model.total_ == wrapped.total_ == lazy.compute(scheduler="threads").total_
-    layer = lazy.dask.layers[lazy.key[0]]
-    signals = sorted(k[1] for k in layer if k[0].startswith("prefetch-"))
-    assert signals == list(range(12 - 1 - prefetch)), "a lazy fit keeps the prefetch it was given"
+    assert gated_steps(dict(lazy.dask)) == list(range(12 - 1 - prefetch)), "a lazy fit keeps the prefetch it was given"
 
 
 def _signal_steps(lazy):
-    layer = lazy.dask.layers[lazy.key[0]]
-    return sorted(k[1] for k in layer if k[0].startswith("prefetch-"))
+    return gated_steps(dict(lazy.dask))
 
 
 def test_default_read_ahead_is_one_block_on_local_schedulers():
@@ -266,9 +271,10 @@ def test_private_chains_are_fused_without_computing_anything_twice(shape):
     lazy = fit_blocks(SGDRegressor(random_state=0), X, y, prefetch=1, compute=False)
     name = lazy.key[0]
     layer = lazy.dask.layers[name]
-    per_step = [k for k in layer if k[0] != name and not k[0].startswith("prefetch-") and k[1] == 3]
-    # chain: X's fused task and y's; diamond: the load, y's slice, X's fused arithmetic;
-    # read twice: the load, X's sum, y
+    (load,) = [k for k in layer if k[0] != name and not is_signal(k) and k[1] == 3]
+    per_step = inner_tasks(layer[load])
+    # chain: X's inlined task and y's; diamond: the load, y's slice, X's inlined arithmetic;
+    # read twice: the load, X's sum, y; all in the one load task of the step
     assert len(per_step) == {"chain": 2, "diamond": 3, "read twice": 3}[shape], per_step
     with dask.config.set(scheduler="threads", num_workers=4):
         model = lazy.compute()
@@ -285,7 +291,8 @@ def test_long_private_chains_are_nested_to_a_bounded_depth():
     y = da.ones(40, chunks=10)
     lazy = fit_blocks(SGDRegressor(random_state=0), deep, y, compute=False)
     layer = lazy.dask.layers[lazy.key[0]]
-    per_step = [k for k in layer if k[0] != lazy.key[0] and not k[0].startswith("prefetch-") and k[1] == 2]
+    (load,) = [k for k in layer if k[0] != lazy.key[0] and not is_signal(k) and k[1] == 2]
+    per_step = inner_tasks(layer[load])
     assert 400 // MAX_NESTING <= len(per_step) <= 400 // MAX_NESTING + 3, len(per_step)
     for scheduler in ("sync", "threads"):
         assert_same_model(lazy.compute(scheduler=scheduler), manual_fit(SGDRegressor(random_state=0), deep, y))

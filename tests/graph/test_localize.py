@@ -21,7 +21,7 @@ from sklearn.linear_model import SGDRegressor
 
 from dask_incr import FitOptions, fit_blocks, plan_fit
 from dask_incr.fit.runner import run_fit
-from dask_incr.graph.chain import input_graph
+from dask_incr.graph.fold import input_graph
 from dask_incr.graph.localize import analyse
 
 ROWS = 10  # rows per source chunk

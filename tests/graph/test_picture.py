@@ -3,13 +3,15 @@
 import re
 import shutil
 
+import dask
 import dask.array as da
 import pytest
+from dask.delayed import Delayed
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from dask_incr import Incremental, draw_chain, fit_blocks
+from dask_incr import Incremental, build_chain, draw_chain, fit_blocks
 from dask_incr.graph import picture as picture_module
 
 pytest.importorskip("graphviz", reason="drawing needs the graphviz Python package")
@@ -29,22 +31,35 @@ def data():
     return rng.normal(size=(40, 3), chunks=10), rng.normal(size=40, chunks=10)
 
 
-def test_every_task_of_a_fit_is_labelled_by_what_it_does_and_its_block(data):
+@pytest.mark.parametrize("signals", [False, True])
+def test_every_task_of_a_fit_is_labelled_by_what_it_does_and_its_block(data, signals):
     X, y = data
-    lazy = fit_blocks(SGDRegressor(random_state=0), X, y, compute=False)  # prefetch=1
-    source = draw_chain(lazy).source
+    (Xo, yo) = dask.optimize(X, y)
+    inputs = [((Xo.name, i, 0), (yo.name, i), None) for i in range(4)]
+    graph, key = build_chain(SGDRegressor(random_state=0), inputs, dependencies=[Xo, yo], prefetch=1, signals=signals)
+    source = draw_chain(Delayed(key, graph, layer=key[0])).source
     labels, edges = nodes_and_edges(source)
     steps = [f"partial_fit · block {i}" for i in range(4)]
-    loads = {f"load {role} · block {i}" for role in "Xy" for i in range(4)}
-    gates = {"prefetch gate\nafter step 0", "prefetch gate\nafter step 1"}
+    loads = [f"load X, y · block {i}" for i in range(4)]  # one load task per step gives X and y
+    gates = [f"prefetch gate\nafter step {i}" for i in range(2)] if signals else []
     assert sorted(labels.values()) == sorted([*steps, *loads, *gates]), "one node per task, nothing unlabelled"
     assert "rankdir=LR" in source
     chain = {(steps[i], steps[i + 1]) for i in range(3)}
-    feeds = {(f"load {role} · block {i}", steps[i]) for role in "Xy" for i in range(4)}
-    # the loads of block i + 2 wait on the gate after step i
-    waits = {(f"prefetch gate\nafter step {i}", f"load {role} · block {i + 2}") for role in "Xy" for i in range(2)}
-    signals = {(steps[i], f"prefetch gate\nafter step {i}") for i in range(2)}
-    assert edges == chain | feeds | waits | signals
+    feeds = {(loads[i], steps[i]) for i in range(4)}
+    if signals:  # the load of block i + 2 waits on the gate after step i
+        waits = {(gates[i], loads[i + 2]) for i in range(2)} | {(steps[i], gates[i]) for i in range(2)}
+    else:  # on the model step itself
+        waits = {(steps[i], loads[i + 2]) for i in range(2)}
+    assert edges == chain | feeds | waits
+
+
+def test_a_lazy_fit_on_a_local_scheduler_gates_its_loads_on_the_model_steps(data):
+    X, y = data
+    with dask.config.set(scheduler="threads"):
+        lazy = fit_blocks(SGDRegressor(random_state=0), X, y, compute=False)  # prefetch=1
+    labels, edges = nodes_and_edges(draw_chain(lazy).source)
+    assert not any(label.startswith("prefetch gate") for label in labels.values())
+    assert ("partial_fit · block 0", "load X, y · block 2") in edges
 
 
 def test_a_shuffled_chain_says_which_block_each_step_visits(data):

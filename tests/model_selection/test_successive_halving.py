@@ -63,7 +63,7 @@ def numbered_blocks(n_blocks, rows=4):
 
 
 def manual_halving(n, r, eta, max_iter, score):
-    """Successive halving from its definition: the (rung, model, calls) of every scoring, and the finalists.
+    """Successive halving from its definition: the (model, calls) of every scoring, and the finalists.
 
     Every model is trained for one call and scored (rung -1). Rung k keeps
     the floor(n / eta**k) best by latest score (ties: lower model) and trains
@@ -72,7 +72,7 @@ def manual_halving(n, r, eta, max_iter, score):
     """
     calls = [1] * n
     latest = [score(m, 1) for m in range(n)]
-    records = [(-1, m, 1) for m in range(n)]
+    records = [(m, 1) for m in range(n)]
     kept = list(range(n))
     k = 0
     while True:
@@ -89,13 +89,18 @@ def manual_halving(n, r, eta, max_iter, score):
             if calls[m] < target:
                 calls[m] = target
                 latest[m] = score(m, target)
-                records.append((k, m, target))
+                records.append((m, target))
         k += 1
     return records, kept
 
 
+def search_seed(search):
+    """The seed the search drew from (its int random_state)."""
+    return search.random_state
+
+
 def search_records(search):
-    return [(h["rung"], h["model_id"], h["partial_fit_calls"]) for h in search.history_]
+    return [(h["model_id"], h["partial_fit_calls"]) for h in search.history_]
 
 
 # -- survivors at each rung equal the manual loop --------------------------------------------
@@ -214,7 +219,7 @@ def test_best_estimator_equals_the_loop_and_its_score_an_independent_one(classif
         clone(estimator).set_params(**search.best_params_), X, y, order=search.train_order_[:calls], classes=[0, 1]
     )
     assert_same_model(search.best_estimator_, expected)
-    assert len(search.test_blocks_) == 2  # 0.2 of 10 blocks
+    assert len(search.test_blocks_) == 2  # test_size=0.2 of 10 blocks
     X_blocks, y_blocks = blocks_of(X), blocks_of(y)
     X_test = np.concatenate([X_blocks[b] for b in search.test_blocks_])
     y_test = np.concatenate([y_blocks[b] for b in search.test_blocks_])
@@ -337,10 +342,23 @@ def test_bad_input_is_refused_before_any_work(classification, changes, fit_chang
     assert not hasattr(search, "best_estimator_")
 
 
-def test_one_block_in_memory_needs_validation_data():
-    X, y = np.ones((10, 2)), np.zeros(10, dtype=int)
-    with pytest.raises(ValueError, match="X has 1 block"):
-        sgd_search().fit(X, y, classes=[0, 1])
+def test_numpy_input_holds_out_rows_as_dask_ml_sizes_them():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = (X[:, 0] > 0).astype(int)
+    search = sgd_search(test_size=None).fit(X, y, classes=[0, 1])
+    assert search.test_blocks_ == []
+    # one block: 0.2 of its rows held out (dask-ml's min(0.2, 1 / n_blocks)), the rest trained on
+    calls = int(search.cv_results_["partial_fit_calls"][search.best_index_])
+    held = np.sort(np.random.default_rng([search_seed(search), 0]).choice(100, 20, replace=False))
+    train = np.setdiff1d(np.arange(100), held)
+    expected = manual_fit(
+        clone(SGDClassifier(random_state=0)).set_params(**search.best_params_),
+        X[train], y[train], order=[0] * calls, classes=[0, 1],
+    )
+    assert_same_model(search.best_estimator_, expected)
+    assert search.best_score_ == accuracy_score(y[held], expected.predict(X[held]))
+    assert hasattr(search.predict(X), "compute"), "predict on numpy is lazy, as dask-ml's searches"
 
 
 # -- distributed: the same search as on the local schedulers ----------------------------------------------
