@@ -23,7 +23,16 @@ from ..graph.fold import Chain, ChainInputs, chain_inputs, fit_kwargs_node
 from ..graph.orders import held_out_blocks, plan_order, resolve_seed, row_seeds
 from .lazy import model_kind, start_nodes
 
-__all__ = ["FitInputs", "Prepared", "chain_names", "estimator_token", "planned_order", "prepare", "read_blocks"]
+__all__ = [
+    "FitInputs",
+    "Prepared",
+    "chain_names",
+    "estimator_token",
+    "fit_identity",
+    "planned_order",
+    "prepare",
+    "read_blocks",
+]
 
 
 def estimator_token(estimator):
@@ -126,10 +135,9 @@ class Prepared(FitInputs):
     signals : bool
         Whether loads wait on signal tasks (a distributed cluster) or on the
         model steps themselves (the local schedulers).
-    identity : str
-        A token of everything that makes the fitted models (estimators, data,
-        order, seeds, fit kwargs, step functions), the same whatever the
-        scheduler and read-ahead.
+    identity : dict
+        What makes the fitted models besides the order and the seed, by part
+        (:func:`fit_identity`), the same whatever the scheduler and read-ahead.
     """
 
     chains: tuple
@@ -138,7 +146,7 @@ class Prepared(FitInputs):
     name: str
     prefetch: int | None
     signals: bool
-    identity: str
+    identity: dict
 
 
 def read_blocks(request):
@@ -217,10 +225,6 @@ def prepare(request, fit, *, prefetch, signals):
     names = chain_names(
         estimators, [tokenize(common, kw, step) for kw, step in zip(kwargs, steps)], many=request.many
     )
-    identity = tokenize(
-        [estimator_token(e) for e in estimators], fit.sources, fit.order, fit.row_seeds, fit.held_out, kwargs,
-        steps, request.many,
-    )
     nodes = [fit_kwargs_node(kw, lazy=request.lazy_kwargs) for kw in kwargs]
     models, model_needs = start_nodes(estimators)  # a lazy model starts its chain by its key
     return Prepared(
@@ -231,8 +235,42 @@ def prepare(request, fit, *, prefetch, signals):
         name=names[0] if not request.many else "fit-many-" + tokenize(names),
         prefetch=prefetch,
         signals=signals,
-        identity=identity,
+        identity=fit_identity(request, fit, kwargs, steps),
     )
+
+
+def fit_identity(request, fit, kwargs, steps):
+    """What the fitted models depend on besides the order, by part: the words a refused checkpoint names.
+
+    Tokens where a value would be large (the estimators and their step
+    functions, the data, the fit kwargs, the stopping rule with its
+    validation data); the values themselves where they are short to show
+    (the held-out blocks, the shuffles). The seed and the order are compared
+    apart (:func:`dask_incr.fit.checkpoint.differences`): a longer fit starts
+    with a shorter one's steps. Read-ahead, gating and the scheduler are not
+    parts: they never change the models.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dask_incr.fit.request import fit_request
+    >>> request = fit_request([StandardScaler()], da.ones((4, 2), chunks=2))
+    >>> sorted(prepare(request, read_blocks(request), prefetch=1, signals=False).identity)
+    ['shuffle_blocks', 'shuffle_rows', 'the data', 'the estimator', 'the fit kwargs', 'the held-out blocks',
+     'the stopping rule']
+    """
+    options = request.options
+    rule = (options.early_stopping, options.tol, options.n_iter_no_change, estimator_token(options.scoring))
+    return {
+        "the estimator": tokenize([estimator_token(e) for e in request.estimators], steps, request.many),
+        "the data": tokenize(fit.sources),
+        "the held-out blocks": tuple(fit.held_out),
+        "the fit kwargs": tokenize(kwargs),
+        "shuffle_blocks": options.shuffle_blocks,
+        "shuffle_rows": options.shuffle_rows,
+        "the stopping rule": tokenize(rule, request.validation),
+    }
 
 
 def chain_names(estimators, commons, *, many=True):
