@@ -228,3 +228,12 @@ def test_every_row_of_the_bad_input_table_raises_as_documented(call, exception, 
     assert type(raised.value) is _exception_class(exception), f"{call} raised {type(raised.value).__name__}: {raised.value}"
     assert message in str(raised.value), f"{call}: {raised.value}"
     assert {name: pickle.dumps(value) for name, value in in_memory.items()} == before, "the caller's objects changed"
+
+
+def test_the_doctests_of_the_stopping_page_pass():
+    import doctest
+
+    results = doctest.testfile(
+        str(DOCS / "stopping.rst"), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert results.attempted >= 10 and results.failed == 0
