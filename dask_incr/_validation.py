@@ -10,6 +10,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from dask.delayed import Delayed
 from sklearn.pipeline import Pipeline
 
 __all__ = [
@@ -50,7 +51,9 @@ def check_incremental(estimator):
     """Raise :class:`NotIncrementalError` unless ``estimator`` is an instance with ``partial_fit``.
 
     A scikit-learn ``Pipeline`` passes here: its steps are checked by
-    :func:`dask_incr.fit.checks.check_pipeline`.
+    :func:`dask_incr.fit.checks.check_pipeline`. A dask ``Delayed`` does not:
+    only :func:`dask_incr.fit_blocks` and :func:`dask_incr.fit_blocks_many`
+    take a lazy model (see :mod:`dask_incr.fit.lazy`).
 
     Examples
     --------
@@ -61,6 +64,12 @@ def check_incremental(estimator):
     ...
     dask_incr._validation.NotIncrementalError: pass an estimator instance, not the class SGDClassifier; ...
     """
+    if isinstance(estimator, Delayed):  # its attributes are lazy too: partial_fit would seem to be there
+        raise NotIncrementalError(
+            f"got a dask Delayed ({estimator.key!r}), a model computed later, where an estimator is needed; "
+            "pass an estimator (e.g. lazy.compute()), or continue the lazy model with "
+            "dask_incr.fit_blocks(lazy, X, y) or dask_incr.fit_blocks_many"
+        )
     if isinstance(estimator, type):
         raise NotIncrementalError(
             f"pass an estimator instance, not the class {estimator.__name__}; e.g. {estimator.__name__}()"

@@ -19,11 +19,12 @@ from sklearn.utils import get_tags
 from .._validation import NotIncrementalError, check_incremental, type_name
 from ..graph import pipelines
 from ..graph.fold import holds_collections
+from .lazy import is_lazy, lazy_template
 
-__all__ = ["check_dimensions", "check_estimator", "check_estimators", "check_pipeline", "tags_of"]
+__all__ = ["check_dimensions", "check_estimator", "check_estimators", "check_pipeline", "per_output", "tags_of"]
 
 
-def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X=None):
+def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X=None, fitted=False):
     """Refuse, before any work, what the estimator's ``partial_fit`` cannot take.
 
     Checks that ``estimator`` is an instance with ``partial_fit`` (see
@@ -46,10 +47,21 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
     it takes X, y, classes, sample_weight
 
     A ``Pipeline`` is checked step by step (see :func:`check_pipeline`).
+
+    A ``Delayed`` estimator (a lazy model) is checked through what is known
+    of it before compute (:func:`dask_incr.fit.lazy.lazy_template`): the
+    object of ``dask.delayed(obj)`` fully; the estimator a dask_incr fit
+    started from as a fitted one (``fitted``: ``classes`` are not required);
+    anything else not at all.
     """
+    if is_lazy(estimator):
+        template, exact = lazy_template(estimator)
+        if template is not None:
+            check_estimator(template, y, fit_kwargs, sample_weight=sample_weight, X=X, fitted=fitted or not exact)
+        return
     check_incremental(estimator)
     if pipelines.is_pipeline(estimator):
-        check_pipeline(estimator, y, fit_kwargs, sample_weight=sample_weight, X=X)
+        check_pipeline(estimator, y, fit_kwargs, sample_weight=sample_weight, X=X, fitted=fitted)
         return
     fit_kwargs = fit_kwargs or {}
     name = type(estimator).__name__
@@ -68,7 +80,7 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
     tags = tags_of(estimator)
     check_dimensions(estimator, X, tags=tags)
     _check_features_seen(estimator, X)
-    _check_classes(fit_kwargs.get("classes"))
+    _check_classes(fit_kwargs.get("classes"), per_output=per_output(estimator))
     if y is None and tags is not None and tags.target_tags.required:
         raise ValueError(f"{name} requires y to be passed, but the target y is None")
     if (
@@ -76,10 +88,14 @@ def check_estimator(estimator, y=None, fit_kwargs=None, *, sample_weight=None, X
         and "classes" not in fit_kwargs
         and getattr(tags, "estimator_type", None) == "classifier"
         and not hasattr(estimator, "classes_")
+        and not fitted
     ):
+        example = "[0, 1]"
+        if per_output(estimator):
+            example = "[[0, 1], [0, 1, 2]], one list of labels per output (column of y)"
         raise ValueError(
             f"{name}.partial_fit needs classes= on its first call (all the labels y may hold); "
-            "pass e.g. classes=[0, 1] (Incremental.fit finds them in y)"
+            f"pass e.g. classes={example} (Incremental.fit finds them in y)"
         )
 
 
@@ -108,7 +124,7 @@ def check_estimators(estimators, y=None, fit_kwargs=None, *, sample_weight=None,
             raise type(error)(f"estimators[{k}]: {error}") from error
 
 
-def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=None):
+def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=None, fitted=False):
     """Refuse, before any work, a ``Pipeline`` that cannot learn block by block, naming the step at fault.
 
     Every step must learn incrementally, be stateless or be skipped (see
@@ -149,19 +165,52 @@ def check_pipeline(pipeline, y=None, fit_kwargs=None, *, sample_weight=None, X=N
             continue
         try:
             weight = sample_weight if name == last_name else None
-            check_estimator(step, y, kwargs, sample_weight=weight, X=X if first else None)
+            check_estimator(step, y, kwargs, sample_weight=weight, X=X if first else None, fitted=fitted)
         except (TypeError, ValueError) as error:
             error.add_note(f"[in pipeline step {name!r} ({type(step).__name__})]")
             raise
         first = False
 
 
-def _check_classes(classes):
-    """Refuse ``classes`` that cannot list labels (a str would be taken as its characters, a scalar fails later)."""
+def per_output(estimator):
+    """Whether ``estimator`` is a classifier of several outputs that takes ``classes`` per output.
+
+    Its scikit-learn tags say it cannot fit a single output
+    (``MultiOutputClassifier``): its ``classes`` hold one list of labels
+    per column of ``y``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn.multioutput import MultiOutputClassifier
+    >>> per_output(MultiOutputClassifier(SGDClassifier())), per_output(SGDClassifier())
+    (True, False)
+    """
+    tags = tags_of(estimator)
+    return tags is not None and tags.estimator_type == "classifier" and not tags.target_tags.single_output
+
+
+def _check_classes(classes, *, per_output=False):
+    """Refuse ``classes`` that cannot list labels (a str would be taken as its characters, a scalar fails later).
+
+    ``per_output``: one 1-D list of labels per output.
+    """
     if classes is None or holds_collections(classes):  # np.ndim would compute them
         return
-    if isinstance(classes, (str, bytes)) or np.ndim(classes) != 1:
+    if per_output:
+        lists = isinstance(classes, (list, tuple)) or (isinstance(classes, np.ndarray) and classes.ndim == 2)
+        if lists and len(classes) and all(_is_label_list(labels) for labels in classes):
+            return
+        raise TypeError(
+            "classes must hold one 1-D list of labels per output (column of y), e.g. [[0, 1], [0, 1, 2]], "
+            f"got {classes!r}"
+        )
+    if not _is_label_list(classes):
         raise TypeError(f"classes must be a 1-D list or array of all the labels, e.g. [0, 1], got {classes!r}")
+
+
+def _is_label_list(labels):
+    return not isinstance(labels, (str, bytes)) and np.ndim(labels) == 1
 
 
 def _check_features_seen(estimator, X):

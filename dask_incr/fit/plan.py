@@ -19,13 +19,24 @@ from dataclasses import dataclass, fields
 import cloudpickle
 import dask.array as da
 from dask.base import tokenize
+from dask.delayed import Delayed
 
 from ..graph import holding, pipelines
 from ..graph.blocks import align_blocks
 from ..graph.fold import Chain, ChainInputs, chain_inputs, fit_kwargs_node
 from ..graph.orders import held_out_blocks, plan_order, resolve_seed, row_seeds
+from .lazy import model_kind, start_nodes
 
-__all__ = ["FitInputs", "Prepared", "chain_names", "estimator_token", "planned_order", "prepare", "read_blocks"]
+__all__ = [
+    "FitInputs",
+    "Prepared",
+    "chain_names",
+    "estimator_token",
+    "fit_identity",
+    "planned_order",
+    "prepare",
+    "read_blocks",
+]
 
 
 def estimator_token(estimator):
@@ -33,7 +44,8 @@ def estimator_token(estimator):
 
     ``dask.base.tokenize`` checks an object from ``__main__`` by pickling it
     with cloudpickle and loading it again, which rebinds the class's methods
-    to a copy of the module's globals; here the bytes are only hashed.
+    to a copy of the module's globals; here the bytes are only hashed. A
+    ``Delayed`` model is named by its key, which dask derives from what makes it.
 
     Examples
     --------
@@ -43,6 +55,8 @@ def estimator_token(estimator):
     >>> estimator_token(SGDRegressor(alpha=1.0)) == estimator_token(SGDRegressor(alpha=2.0))
     False
     """
+    if isinstance(estimator, Delayed):
+        return tokenize("delayed", estimator.key)
     try:
         data = pickle.dumps(estimator, protocol=5)
     except Exception:
@@ -108,11 +122,15 @@ class Prepared(FitInputs):
     ----------
     chains : tuple of dask_incr.graph.fold.Chain
         One per estimator: its name, its estimator (the model before the
-        first step), its step function and its fit kwargs (a pipeline's
-        routed as scikit-learn routes them) as a task argument.
+        first step; a lazy one's key), its step function and its fit kwargs
+        (a pipeline's routed as scikit-learn routes them) as a task argument.
     kwargs_needs : tuple of Delayed
         The fit kwargs holding dask collections, each chain's as one
         ``Delayed`` its ``fit_kwargs`` refers to (computed once, first).
+    model_needs : tuple of Delayed
+        The lazy starting models (``Delayed`` estimators) whose keys chains
+        start from (see :mod:`dask_incr.fit.lazy`): merged into a lazy fit's
+        graph, computed once before the first window of a computed one.
     name : str
         The graph layer that holds the chains (the one chain's name when
         there is one).
@@ -121,18 +139,18 @@ class Prepared(FitInputs):
     signals : bool
         Whether loads wait on signal tasks (a distributed cluster) or on the
         model steps themselves (the local schedulers).
-    identity : str
-        A token of everything that makes the fitted models (estimators, data,
-        order, seeds, fit kwargs, step functions), the same whatever the
-        scheduler and read-ahead.
+    identity : dict
+        What makes the fitted models besides the order and the seed, by part
+        (:func:`fit_identity`), the same whatever the scheduler and read-ahead.
     """
 
     chains: tuple
     kwargs_needs: tuple
+    model_needs: tuple
     name: str
     prefetch: int | None
     signals: bool
-    identity: str
+    identity: dict
 
 
 def read_blocks(request):
@@ -200,30 +218,63 @@ def prepare(request, fit, *, prefetch, signals):
     (True, True)
     """
     estimators = request.estimators
+    kinds = [model_kind(estimator) for estimator in estimators]  # a lazy model's template, when known
     # A pipeline's keywords are routed to its steps as scikit-learn routes them.
     kwargs = [
-        pipelines.route_fit_kwargs(e, request.fit_kwargs) if pipelines.is_pipeline(e) else request.fit_kwargs
-        for e in estimators
+        pipelines.route_fit_kwargs(kind, request.fit_kwargs) if pipelines.is_pipeline(kind) else request.fit_kwargs
+        for kind in kinds
     ]
-    steps = [pipelines.step_function(estimator) for estimator in estimators]
+    steps = [pipelines.step_function(kind) for kind in kinds]
     common = tokenize(fit.sources, fit.order, fit.row_seeds, fit.held_out, prefetch, signals)
     names = chain_names(
         estimators, [tokenize(common, kw, step) for kw, step in zip(kwargs, steps)], many=request.many
     )
-    identity = tokenize(
-        [estimator_token(e) for e in estimators], fit.sources, fit.order, fit.row_seeds, fit.held_out, kwargs,
-        steps, request.many,
-    )
     nodes = [fit_kwargs_node(kw, lazy=request.lazy_kwargs) for kw in kwargs]
+    models, model_needs = start_nodes(estimators)  # a lazy model starts its chain by its key
     return Prepared(
         **{field.name: getattr(fit, field.name) for field in fields(FitInputs)},
-        chains=tuple(Chain(*chain) for chain in zip(names, estimators, steps, (node for node, _ in nodes))),
+        chains=tuple(Chain(*chain) for chain in zip(names, models, steps, (node for node, _ in nodes))),
         kwargs_needs=tuple(need for _, needs in nodes for need in needs),
+        model_needs=tuple(model_needs),
         name=names[0] if not request.many else "fit-many-" + tokenize(names),
         prefetch=prefetch,
         signals=signals,
-        identity=identity,
+        identity=fit_identity(request, fit, kwargs, steps),
     )
+
+
+def fit_identity(request, fit, kwargs, steps):
+    """What the fitted models depend on besides the order, by part: the words a refused checkpoint names.
+
+    Tokens where a value would be large (the estimators and their step
+    functions, the data, the fit kwargs, the stopping rule with its
+    validation data); the values themselves where they are short to show
+    (the held-out blocks, the shuffles). The seed and the order are compared
+    apart (:func:`dask_incr.fit.checkpoint.differences`): a longer fit starts
+    with a shorter one's steps. Read-ahead, gating and the scheduler are not
+    parts: they never change the models.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dask_incr.fit.request import fit_request
+    >>> request = fit_request([StandardScaler()], da.ones((4, 2), chunks=2))
+    >>> sorted(prepare(request, read_blocks(request), prefetch=1, signals=False).identity)
+    ['shuffle_blocks', 'shuffle_rows', 'the data', 'the estimator', 'the fit kwargs', 'the held-out blocks',
+     'the stopping rule']
+    """
+    options = request.options
+    rule = (options.early_stopping, options.tol, options.n_iter_no_change, estimator_token(options.scoring))
+    return {
+        "the estimator": tokenize([estimator_token(e) for e in request.estimators], steps, request.many),
+        "the data": tokenize(fit.sources),
+        "the held-out blocks": tuple(fit.held_out),
+        "the fit kwargs": tokenize(kwargs),
+        "shuffle_blocks": options.shuffle_blocks,
+        "shuffle_rows": options.shuffle_rows,
+        "the stopping rule": tokenize(rule, request.validation),
+    }
 
 
 def chain_names(estimators, commons, *, many=True):

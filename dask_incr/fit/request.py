@@ -16,6 +16,7 @@ from .._validation import check_flag, type_name
 from ..graph.blocks import check_input
 from ..graph.fold import holds_collections
 from .checks import check_estimator, check_estimators
+from .lazy import check_lazy_start
 from .options import FitOptions
 
 __all__ = ["FitRequest", "fit_request"]
@@ -48,8 +49,8 @@ class FitRequest:
     lazy_kwargs : bool
         Whether the fit kwargs hold dask collections (computed once, first).
     lazy_inputs : bool
-        Whether any input (fit kwargs and validation data included) is a
-        dask collection: else there is nothing to load.
+        Whether any input (fit kwargs, validation data and a lazy starting
+        model included) is a dask collection: else there is nothing to load.
     """
 
     estimators: tuple
@@ -125,6 +126,7 @@ def fit_request(
         check_estimators(estimators, y, fit_kwargs, sample_weight=sample_weight, X=X)
     else:
         check_estimator(estimators[0], y, fit_kwargs, sample_weight=sample_weight, X=X)
+    check_lazy_start(estimators, options, validation=validation, history=history)
     if not compute:
         # The graph captures the estimators as they are now: later changes of
         # the caller's objects do not reach it.
@@ -143,5 +145,5 @@ def fit_request(
         keep_epochs=keep_epochs,
         many=many,
         lazy_kwargs=lazy_kwargs,
-        lazy_inputs=lazy_kwargs or holds_collections((X, y, sample_weight, validation)),
+        lazy_inputs=lazy_kwargs or holds_collections((X, y, sample_weight, validation, estimators)),
     )

@@ -24,6 +24,7 @@ from dask.local import get_sync
 from ..graph.fold import fold, gc_paused, snapshot_key
 from .checkpoint import load_checkpoint
 from .distributed import DistributedExecutor, distributed_client
+from .lazy import is_lazy
 from .local import LocalExecutor
 from .options import FitOptions
 from .plan import prepare, read_blocks
@@ -275,7 +276,8 @@ def place(request, in_memory):
     in memory, as ``da.from_array`` or a local persist gives — the fit runs
     in this thread on the synchronous scheduler, without a pool's hand-offs,
     whatever the default (a distributed client included, when no input is a
-    dask collection).
+    dask collection). A lazy starting model is not in memory: its own graph
+    may load.
 
     Examples
     --------
@@ -288,6 +290,7 @@ def place(request, in_memory):
     client = distributed_client(scheduler)
     if client is not None:
         return DistributedExecutor(client, request.options.progress)
+    in_memory = in_memory and not any(map(is_lazy, request.estimators))
     if request.compute and not request.many and request.validation is None and in_memory:
         scheduler = get_sync
     return LocalExecutor(scheduler, request.options.progress)
@@ -321,7 +324,7 @@ def lazy_fit(prepared, *, keep_epochs=False):
         prefetch=prepared.prefetch,
         signals=prepared.signals,
         snapshots=ends,
-        collections=prepared.kwargs_needs,
+        collections=prepared.kwargs_needs + prepared.model_needs,
     )
     results = [Delayed(key, graph, layer=prepared.name) for key in keys]
     if not keep_epochs:

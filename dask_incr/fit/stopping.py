@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from dask.delayed import Delayed
 
-from .checkpoint import Checkpoint, save_checkpoint
+from .checkpoint import Checkpoint, differences, save_checkpoint, steps_token
 from .score_chain import score_graph
 
 __all__ = ["EpochWatch", "Stopping", "epoch_record", "epoch_watch", "plot_history"]
@@ -143,6 +143,12 @@ def _samples_by_epoch(prepared):
 def epoch_watch(prepared, options, validation, resumed=None):
     """The :class:`EpochWatch` of a prepared fit; a ``resumed`` checkpoint must be of this fit.
 
+    "This fit" may ask for more epochs than the checkpoint's: the first
+    epochs of a longer fit are the shorter one's, so it continues from the
+    saved model. A checkpoint that early stopping ended is done, whatever the
+    epochs: a longer fit stops at the same epoch (the rule does not depend on
+    ``epochs``), so resuming it runs nothing and returns its model.
+
     Examples
     --------
     >>> import dask.array as da
@@ -155,10 +161,12 @@ def epoch_watch(prepared, options, validation, resumed=None):
     >>> watch.first_epoch, watch.done
     (1, False)
     """
-    if resumed is not None and resumed.identity != prepared.identity:
+    found = differences(resumed, prepared) if resumed is not None else []
+    if found:
         raise ValueError(
-            f"the checkpoint in {options.checkpoint_dir!r} is of another fit: the estimator, the data, the order, "
-            "the seed or the fit kwargs differ (a fit with random_state=None resumes with the checkpoint's seed); "
+            f"the checkpoint in {options.checkpoint_dir!r} is of another fit: {'; '.join(found)}. A checkpoint "
+            "is continued by the same fit (estimator, data, seed, shuffles, held-out blocks, fit kwargs, stopping "
+            "rule) with as many epochs or more (a fit with random_state=None resumes with the checkpoint's seed); "
             "remove the checkpoint or use another checkpoint_dir"
         )
     return EpochWatch(prepared, options, validation, resumed)
@@ -248,10 +256,13 @@ class EpochWatch:
 
     def _save(self, epoch):
         last, best = (m.result() if hasattr(m, "add_done_callback") else m for m in (self.last, self.best))
+        prepared = self.prepared
         checkpoint = Checkpoint(
-            self.prepared.identity,
-            self.prepared.seed,
+            prepared.identity,
+            prepared.seed,
             epoch,
+            prepared.epoch_steps,
+            steps_token(prepared.order, prepared.row_seeds, epoch * prepared.epoch_steps),
             last,
             best,
             self.stopping,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from dask.delayed import Delayed
+from dask.task_spec import TaskRef
 
 from ..graph import localize
 from ..graph.fold import Window, fold
@@ -24,27 +25,30 @@ __all__ = ["run_windows", "windows"]
 def run_windows(prepared, executor, window, watch=None):
     """Run a prepared fit ``window`` steps at a time on ``executor``; the list of fitted models.
 
-    What every window reads — the shared (wide) input tasks and the dask
-    collections in the fit kwargs — is computed once first and held. With a
+    What every window reads — the shared (wide) input tasks, the dask
+    collections in the fit kwargs and a lazy starting model — is computed
+    once first and held. With a
     ``watch`` (one model only) windows also end at each epoch's end, and an
     epoch is scored beside the next epoch's first window where the executor
     can (``scores_beside``; after the last epoch, on its own); when the watch
-    says stop, the window begun beside the scoring is dropped. Returns the
+    says stop, the window begun beside the scoring is dropped; each epoch's
+    last step then requires rows fed (its model is scored). Returns the
     list of fitted models (the watch's result, with a watch).
     """
     if watch is not None and watch.done:  # a resumed fit that had finished: nothing to run
         return [watch.result()]
     shared = sorted(prepared.inputs.analysis.shared, key=str)
     values = executor.hold(localize.needed(prepared.inputs.graph, shared), shared)
-    chains = _held_kwargs(prepared, executor)
+    chains = _computed_needs(prepared, executor)
     n_steps, per_epoch = len(prepared.order), (prepared.epoch_steps if watch is not None else None)
+    scored = range(per_epoch - 1, n_steps, per_epoch) if per_epoch is not None else ()
     first, models = 0, [chain.model for chain in chains]
     if watch is not None:
         first = (watch.first_epoch - 1) * per_epoch
         models = [watch.last if watch.last is not None else models[0]]
     pending = None  # (epoch, model) of an epoch not judged yet
     for steps in windows(first, n_steps, window, per_epoch):
-        jobs = _window_jobs(prepared, chains, models, Window(steps, values, executor.earlier), executor)
+        jobs = _window_jobs(prepared, chains, models, Window(steps, values, executor.earlier), executor, scored)
         beside = watch.score_job(*pending, values) if pending is not None else None
         models, score = executor.start(jobs, len(chains), beside)
         if pending is not None:
@@ -63,18 +67,25 @@ def run_windows(prepared, executor, window, watch=None):
     return [watch.result()] if watch is not None else executor.gather(models)
 
 
-def _held_kwargs(prepared, executor):
-    """The chains, their fit kwargs holding dask collections computed once (to plain dicts)."""
-    if not prepared.kwargs_needs:
+def _computed_needs(prepared, executor):
+    """The chains, computed once (together) where they refer to a ``Delayed``: fit kwargs holding dask
+    collections (to plain dicts) and lazy starting models (to values: each window starts from values)."""
+    needs = prepared.kwargs_needs + prepared.model_needs
+    if not needs:
         return list(prepared.chains)
-    computed = dict(zip((need.key for need in prepared.kwargs_needs), executor.compute(prepared.kwargs_needs)))
+    computed = dict(zip((need.key for need in needs), executor.compute(needs)))
     return [
-        dataclasses.replace(chain, fit_kwargs=computed.get(getattr(chain.fit_kwargs, "key", None), chain.fit_kwargs))
+        dataclasses.replace(chain, fit_kwargs=_value(chain.fit_kwargs, computed), model=_value(chain.model, computed))
         for chain in prepared.chains
     ]
 
 
-def _window_jobs(prepared, chains, models, window, executor):
+def _value(node, computed):
+    """The computed value ``node`` refers to, or ``node`` itself (a plain value)."""
+    return computed.get(node.key, node) if isinstance(node, TaskRef) else node
+
+
+def _window_jobs(prepared, chains, models, window, executor, ends):
     """The ``Delayed`` of a window's last models (one per chain), then of its tail signals."""
     tails = executor.tails(window.steps, len(prepared.order), prepared.prefetch)
     graph, keys = fold(
@@ -85,6 +96,7 @@ def _window_jobs(prepared, chains, models, window, executor):
         prefetch=prepared.prefetch,
         signals=prepared.signals,
         window=dataclasses.replace(window, tails=tails),
+        ends=ends,
     )
     return [Delayed(key, graph, layer=prepared.name) for key in keys]
 

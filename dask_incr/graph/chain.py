@@ -113,11 +113,11 @@ def build_chain(
         prefetch = 1
     if name is None:
         name = "fit-" + tokenize(model, step_inputs, step, fit_kwargs, blocks, row_seeds, prefetch, signals)
-    model_node, model_deps = _model_node(model)
+    start, model_deps = model_node(model)
     kwargs_node, kwargs_deps = fit_kwargs_node(fit_kwargs)
     inputs = chain_inputs(step_inputs, blocks, dependencies)
     _check_keys_held(step_inputs, inputs.graph, dependencies)
-    chain = Chain(name, model_node, step, kwargs_node)
+    chain = Chain(name, start, step, kwargs_node)
     graph, (key,) = fold(
         inputs, [chain], row_seeds=row_seeds, prefetch=prefetch, signals=signals, collections=model_deps + kwargs_deps
     )
@@ -180,8 +180,17 @@ def _as_node(item):
     return TaskRef(item)
 
 
-def _model_node(model):
-    """The model as a task argument, and the collections it needs."""
+def model_node(model):
+    """The starting model as a task argument, and the collections it needs (a ``Delayed`` model's graph).
+
+    Examples
+    --------
+    >>> import dask
+    >>> lazy = dask.delayed(dict)(a=1)
+    >>> node, needed = model_node(lazy)
+    >>> node.key == lazy.key, needed == [lazy], model_node("plain")[1]
+    (True, True, [])
+    """
     if isinstance(model, Delayed):
         return TaskRef(model.key), [model]
     if isinstance(model, TaskRef):  # distributed.Future is a TaskRef too

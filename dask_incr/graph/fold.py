@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -68,7 +69,9 @@ class Chain:
         The model before the first step (the first step copies a value).
     step : callable, default :func:`dask_incr.partial_fit_step`
         The step protocol: ``step(model, X, y, sample_weight, *, fit_kwargs,
-        step, block, row_seed, copy_model) -> model``.
+        step, block, row_seed, copy_model) -> model``; a step that also takes
+        ``require_rows`` is asked, where a model is exposed, to raise when no
+        block of the fit had a row (see :func:`dask_incr.graph.fed.passed_on`).
     fit_kwargs : dict or TaskRef, optional
         Passed to every step (a ``TaskRef`` to a computed dict).
     """
@@ -159,6 +162,7 @@ def fold(
     signals=True,
     window=None,
     snapshots=(),
+    ends=(),
     after=None,
     collections=(),
 ):
@@ -187,6 +191,10 @@ def fold(
         Steps (but the last of the window) whose model gets, in every chain,
         a copy task (:func:`snapshot_key`) the next step waits on: steps
         update the model in place, so the copy keeps that model's value.
+    ends : sequence of int
+        Steps whose model is exposed besides the fold's last and the
+        ``snapshots`` (an epoch's end that is scored): there, and at those,
+        a step function that takes ``require_rows`` gets ``require_rows=True``.
     after : dict, optional
         Tasks added to the layer after the chains (e.g. one reading the last model).
     collections : sequence
@@ -226,8 +234,9 @@ def fold(
             signal=window.earlier.get,
             values=window.values,
         )
+        exposed = frozenset((len(inputs.step_inputs) - 1, *snapshots, *ends))
         for chain in chains:
-            layer.update(_chain_tasks(chain, step_inputs, steps, inputs.blocks, row_seeds))
+            layer.update(_chain_tasks(chain, step_inputs, steps, inputs.blocks, row_seeds, exposed))
         layer.update(_snapshot_tasks(layer, names, steps, snapshots))
         tails = [signal_key(token, i) for i in window.tails]
         layer.update((key, signal_task(key, names, key[1])) for key in tails)
@@ -236,10 +245,14 @@ def fold(
         return assemble(name, layer, inputs.graph, collections), [*lasts, *tails]
 
 
-def _chain_tasks(chain, step_inputs, steps, blocks, row_seeds):
-    """The step tasks ``(chain.name, i)`` for ``i`` in ``steps``: each reads the model of the one before."""
+def _chain_tasks(chain, step_inputs, steps, blocks, row_seeds, exposed):
+    """The step tasks ``(chain.name, i)`` for ``i`` in ``steps``: each reads the model of the one before.
+
+    The steps of ``exposed`` require rows fed, if the step function takes ``require_rows``.
+    """
     tasks = {}
     previous = chain.model
+    exposed = exposed if _takes_keyword(chain.step, "require_rows") else frozenset()
     for i, inputs in zip(steps, step_inputs):
         key = (chain.name, i)
         options = {
@@ -249,9 +262,20 @@ def _chain_tasks(chain, step_inputs, steps, blocks, row_seeds):
             "row_seed": row_seeds[i],
             "copy_model": i == steps.start,
         }
+        if i in exposed:
+            options["require_rows"] = True
         tasks[key] = Task(key, chain.step, previous, *inputs, **options)
         previous = TaskRef(key)
     return tasks
+
+
+def _takes_keyword(function, name):
+    """Whether ``function`` takes the keyword ``name`` (a custom step may not)."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
 
 
 def snapshot_key(name, step):

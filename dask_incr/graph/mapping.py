@@ -63,11 +63,13 @@ def check_meta(meta, method):
 
 
 
-def apply_block(block, estimator, method, tail, out_dtype):
+def apply_block(block, estimator, method, tail, out_dtype, sparse_format=None):
     """``estimator.<method>(block)`` for one block of a dask Array.
 
     A block of 0 rows gives an empty result of the right shape and dtype,
-    without calling the estimator (scikit-learn refuses empty input).
+    without calling the estimator (scikit-learn refuses empty input). With
+    ``sparse_format`` (e.g. ``"csr"``) the output is a scipy.sparse matrix
+    of that format, as the lazy array promised.
 
     Examples
     --------
@@ -76,6 +78,11 @@ def apply_block(block, estimator, method, tail, out_dtype):
     >>> apply_block(np.zeros((0, 3)), scaler, "transform", (3,), float).shape
     (0, 3)
     """
+    if sparse_format is not None:
+        if block.shape[0] == 0:
+            return sparse.csr_matrix((0, *tail), dtype=out_dtype).asformat(sparse_format)
+        out = getattr(estimator, method)(block)
+        return sparse.csr_matrix(out).asformat(sparse_format).astype(out_dtype, copy=False)
     if block.shape[0] == 0:
         return np.empty((0,) + tuple(tail), dtype=out_dtype)
     out = _as_promised(getattr(estimator, method)(block), estimator, method, 1 + len(tail))
@@ -123,25 +130,54 @@ def apply_partition(part, estimator, method, template):
 
 
 def _probe(estimator, method, X):
-    """The method's output on one row of zeros: tells shape after the rows and dtype."""
-    sample = np.zeros((1,) + X.shape[1:], dtype=X.dtype)
-    out = getattr(estimator, method)(sample)
+    """An empty output of the method on ``X``'s blocks, found with input of ``X``'s own kind.
+
+    The method is called on ``X``'s meta (no rows) and, when the estimator
+    refuses empty input, on one row of ``X``'s dtype (:func:`sample_row`):
+    numbers for numbers, text for text. Returns an empty numpy array or
+    scipy.sparse matrix whose shape after the rows and dtype are the output's.
+    """
+    empty = np.empty((0,) + X.shape[1:], dtype=X.dtype)
+    try:
+        out = getattr(estimator, method)(empty)
+    except Exception:  # most estimators refuse 0 rows: try one
+        out = getattr(estimator, method)(sample_row(X))
+    if sparse.issparse(out):
+        return out[:0]
     if not hasattr(out, "shape"):
         raise TypeError(
             f"{type(estimator).__name__}.{method} returns {type(out).__name__}, not an array; "
             "it cannot be mapped over blocks"
         )
-    return np.asarray(out)
+    values = np.asarray(out)
+    return np.empty((0,) + values.shape[1:], dtype=values.dtype)
+
+
+def sample_row(X):
+    """One row of ``X``'s dtype and shape: zeros for numbers, empty strings for text and objects.
+
+    Examples
+    --------
+    >>> sample_row(da.ones((4, 2), chunks=2)).tolist(), sample_row(da.from_array(np.array(["a b", "c"]))).tolist()
+    ([[0.0, 0.0]], [''])
+    """
+    dtype = np.dtype(X.dtype)
+    fill = "" if dtype.kind in "OUS" else 0
+    return np.full((1,) + X.shape[1:], fill, dtype=dtype)
 
 
 def _map_array(estimator, method, X, meta):
-    if meta is not None and np.ndim(meta) <= 1:
-        tail, dtype = (), np.asarray(meta).dtype
-    else:
-        probe = _probe(estimator, method, X)
-        tail, dtype = probe.shape[1:], (probe.dtype if meta is None else np.asarray(meta).dtype)
+    # A given meta is the output's template, used as it is; else the output is probed.
+    template = _probe(estimator, method, X) if meta is None else meta
+    tail = template.shape[1:]
+    dtype = template.dtype if sparse.issparse(template) else np.asarray(template).dtype
+    sparse_format = template.format if sparse.issparse(template) else None
     in_index = "ij"[: X.ndim]
     out_index = "i" + "klmn"[: len(tail)]
+    if sparse_format is not None:
+        out_meta = sparse.csr_matrix((0, *tail), dtype=dtype).asformat(sparse_format)
+    else:
+        out_meta = np.empty((0,) * len(out_index), dtype=dtype)
     # concatenate=True joins a block's column chunks inside its task: no rechunk tasks.
     return da.blockwise(
         apply_block,
@@ -151,12 +187,13 @@ def _map_array(estimator, method, X, meta):
         concatenate=True,
         new_axes=dict(zip(out_index[1:], tail)),
         dtype=dtype,
-        meta=np.empty((0,) * len(out_index), dtype=dtype),
-        name=f"{method}-{tokenize(estimator, method, X, tail, dtype)}",
+        meta=out_meta,
+        name=f"{method}-{tokenize(estimator, method, X, tail, dtype, sparse_format)}",
         estimator=estimator,
         method=method,
         tail=tail,
         out_dtype=dtype,
+        sparse_format=sparse_format,
     )
 
 

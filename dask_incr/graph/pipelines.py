@@ -126,7 +126,7 @@ def route_fit_kwargs(pipeline, fit_kwargs):
     ------
     TypeError
         A keyword without a step prefix (other than ``classes``), or whose
-        prefix names no step.
+        prefix names no step; ``classes`` given both ways.
 
     Examples
     --------
@@ -143,6 +143,8 @@ def route_fit_kwargs(pipeline, fit_kwargs):
 (steps: standardscaler, sgdclassifier)
     """
     names = [name for name, _ in pipeline.steps]
+    if "classes" in fit_kwargs and f"{names[-1]}__classes" in fit_kwargs:
+        raise TypeError(f"classes is given twice, as classes and as {names[-1]}__classes: pass one of them")
     routed = {}
     for key, value in fit_kwargs.items():
         if key == "classes":

@@ -2,7 +2,8 @@
 
 They are small, module-level and named for what they do, so graphs pickle to
 any worker and read well in :func:`dask.visualize`. This is the bottom layer:
-it imports nothing else of dask_incr but the pure :mod:`dask_incr.graph.orders`.
+it imports nothing else of dask_incr but the pure :mod:`dask_incr.graph.orders`
+and :mod:`dask_incr.graph.fed`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils import get_tags
 
+from .fed import model_so_far, passed_on
 from .orders import row_permutation
 
 __all__ = ["partial_fit_step", "pipeline_partial_fit_step"]
@@ -154,7 +156,17 @@ def gated(value, *signals):
 
 
 def partial_fit_step(
-    model, X, y=None, sample_weight=None, *, fit_kwargs=None, step=0, block=0, row_seed=None, copy_model=False
+    model,
+    X,
+    y=None,
+    sample_weight=None,
+    *,
+    fit_kwargs=None,
+    step=0,
+    block=0,
+    row_seed=None,
+    copy_model=False,
+    require_rows=False,
 ):
     """Run one ``partial_fit`` of a chain and return the updated model.
 
@@ -178,11 +190,16 @@ def partial_fit_step(
         :func:`dask_incr.graph.orders.row_permutation`.
     copy_model : bool
         Deep-copy ``model`` before fitting.
+    require_rows : bool
+        This step ends the fit (or an epoch): raise ``ValueError`` if no
+        step up to this one had a row.
 
     Returns
     -------
     estimator
-        The model after this block. Blocks of 0 rows leave it as it is.
+        The model after this block. Blocks of 0 rows leave it as it is;
+        while no block of the fit has had a row, it is passed on wrapped in
+        :class:`dask_incr.graph.fed.NothingFed`.
 
     Raises
     ------
@@ -201,9 +218,10 @@ def partial_fit_step(
     """
     if copy_model:
         model = copy.deepcopy(model)
+    model, fed = model_so_far(model, step)
     block_rows = rows_of_block(X, y, sample_weight, step=step, block=block, row_seed=row_seed)
     if block_rows is None:
-        return model
+        return passed_on(model, fed, step=step, require_rows=require_rows)
     X, y, sample_weight = block_rows
     kwargs = dict(fit_kwargs or {})
     if sample_weight is not None:
@@ -277,7 +295,17 @@ def is_stateless(transformer):
 
 
 def pipeline_partial_fit_step(
-    model, X, y=None, sample_weight=None, *, fit_kwargs=None, step=0, block=0, row_seed=None, copy_model=False
+    model,
+    X,
+    y=None,
+    sample_weight=None,
+    *,
+    fit_kwargs=None,
+    step=0,
+    block=0,
+    row_seed=None,
+    copy_model=False,
+    require_rows=False,
 ):
     """One block through a scikit-learn ``Pipeline``: each step's ``partial_fit``, then its ``transform``.
 
@@ -297,7 +325,7 @@ def pipeline_partial_fit_step(
     fit_kwargs : dict, optional
         Step name -> keyword arguments of that step's ``partial_fit``
         (already routed: see :func:`dask_incr.graph.pipelines.route_fit_kwargs`).
-    step, block, row_seed, copy_model
+    step, block, row_seed, copy_model, require_rows
         As for :func:`partial_fit_step`.
 
     Returns
@@ -324,9 +352,10 @@ def pipeline_partial_fit_step(
     """
     if copy_model:
         model = copy.deepcopy(model)
+    model, fed = model_so_far(model, step)
     block_rows = rows_of_block(X, y, sample_weight, step=step, block=block, row_seed=row_seed)
     if block_rows is None:
-        return model
+        return passed_on(model, fed, step=step, require_rows=require_rows)
     X, y, sample_weight = block_rows
     routed = fit_kwargs or {}
     *transformers, (last_name, last) = model.steps

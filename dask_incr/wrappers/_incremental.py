@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from .._validation import check_incremental
 from ..blockwise import BLOCKWISE_METHODS, BlockwiseMethods, missing_method_error
 from ..fit.checkpoint import load_checkpoint
-from ..fit.checks import tags_of
+from ..fit.checks import per_output, tags_of
 from ..fit.options import OPTION_NAMES, FitOptions
 from ..fit.runner import run_fit
 from ..fit.scoring import check_scoring
@@ -90,8 +90,9 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
     predict_meta, predict_proba_meta, transform_meta : numpy or pandas object, optional
         An empty object of the type and dtype that ``predict``,
         ``predict_proba`` (and ``predict_log_proba``) and ``transform`` return
-        for one block. Without it the output type is found by calling the
-        method on one row of zeros.
+        for one block, used as it is. Without it the output type is found by
+        calling the method on input of X's own kind: its meta (no rows), else
+        one row of its dtype (zeros for numbers, empty strings for text).
     epochs : int, default 1
         Passes over the data per ``fit`` or ``partial_fit`` call.
     prefetch : int, None or "auto", default "auto"
@@ -406,20 +407,33 @@ def _with_classes(estimator, y, fit_kwargs):
 
     For dask ``y`` the labels are a lazy value, computed once inside the fit
     (so a lazy fit computes nothing); for in-memory ``y``, ``numpy.unique``.
-    A pipeline's last step is the one asked (``classes`` goes to it).
+    A pipeline's last step is the one asked (``classes`` goes to it), and
+    ``classes`` given for it by name (``<step>__classes``) win. A classifier
+    of several outputs (``MultiOutputClassifier``) gets one list of labels
+    per column of ``y``; other 2-D targets (multilabel) none.
     """
-    estimator = final_estimator(estimator)
+    final = final_estimator(estimator)
+    given = {"classes"} | ({f"{estimator.steps[-1][0]}__classes"} if final is not estimator else set())
     if (
         y is None
-        or "classes" in fit_kwargs
-        or hasattr(estimator, "classes_")
-        or getattr(tags_of(estimator), "estimator_type", None) != "classifier"
-        or not callable(getattr(estimator, "partial_fit", None))
-        or "classes" not in inspect.signature(estimator.partial_fit).parameters
-        or (getattr(y, "ndim", 1) == 2 and y.shape[1] != 1)  # multi-output
+        or given.intersection(fit_kwargs)
+        or hasattr(final, "classes_")
+        or getattr(tags_of(final), "estimator_type", None) != "classifier"
+        or not callable(getattr(final, "partial_fit", None))
+        or "classes" not in inspect.signature(final.partial_fit).parameters
     ):
         return fit_kwargs
+    columns = y.shape[1] if getattr(y, "ndim", 1) == 2 else None
+    if per_output(final) and columns is not None:
+        return {**fit_kwargs, "classes": [_labels(_column(y, j)) for j in range(columns)]}
+    if columns is not None and columns != 1:  # multilabel: nothing to find
+        return fit_kwargs
     return {**fit_kwargs, "classes": _labels(y)}
+
+
+def _column(y, j):
+    """Column ``j`` of a 2-D ``y`` (array or frame, dask or in memory)."""
+    return y.iloc[:, j] if hasattr(y, "iloc") else y[:, j]
 
 
 def _labels(y):

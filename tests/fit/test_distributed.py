@@ -36,6 +36,8 @@ from sklearn.preprocessing import StandardScaler
 import dask_incr
 import dask_incr.graph.sizeof
 from dask_incr import Incremental, build_chain, fit_blocks
+from dask_incr.fit.options import FitOptions
+from dask_incr.fit.runner import run_fit
 from dask_incr.graph.orders import plan_order
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -607,3 +609,16 @@ def test_early_stopping_across_worker_processes(client, tmp_path):
     assert_same_model(model, manual_fit(Scripted(4), X, order=list(range(4)) * BEST_EPOCH))
     saved = load_checkpoint(str(tmp_path))
     assert saved.stopped and saved.epoch == STOP_EPOCH and saved.model.calls_ == 4 * STOP_EPOCH
+
+
+def test_a_fit_that_fed_no_row_raises_on_the_cluster(client):
+    # issue 21: a filter that matches nothing, partition sizes unknown
+    df = dd.from_pandas(pd.DataFrame({"a": np.arange(40.0), "t": np.arange(40.0)}), npartitions=4)
+    kept = df[df.a > 1000]
+    estimator = SGDRegressor()
+    for options in ({}, {"epochs": 2}):
+        with pytest.raises(ValueError, match="no rows were fed: every block of X"):
+            fit_blocks(estimator, kept[["a"]], kept["t"], **options)
+    with pytest.raises(ValueError, match="no rows were fed: every block of X"):
+        run_fit(SGDRegressor(), kept[["a"]], kept["t"], options=FitOptions(window=2))
+    assert not hasattr(estimator, "coef_")

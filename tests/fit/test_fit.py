@@ -152,9 +152,13 @@ def test_dask_dataframe_equals_manual_loop(case, sizes, opts, scheduler, seed):
     X = ddf[["a", "b", "c"]]
     y = ddf["t"] if target is not None else None
     w = ddf["w"] if case.weighted else None
-    # All partitions empty: sizes are unknown until run time, every step is
-    # skipped and, like the loop, the result is the unfitted copy.
-    check_equal_to_loop(case, X, y, w, opts, scheduler, allow_unfitted=n == 0)
+    if n == 0:
+        # All partitions empty: sizes are unknown until run time, every step is
+        # skipped, and the fit says so after the pass (issue 21).
+        with pytest.raises(ValueError, match="no rows were fed"):
+            fit_blocks(case.make(), X, y, sample_weight=w, **case.fit_kwargs)
+        return
+    check_equal_to_loop(case, X, y, w, opts, scheduler)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
