@@ -149,13 +149,8 @@ def build_only(n):
     return dict(build=build, optimize=optimize, chain=chain, nogc=build_without_gc(n))
 
 
-def main(argv=None):
-    args = parse(argv)
-    sizes = [int(s) for s in args.sizes.split(",") if s]
-    ml_sizes = [int(s) for s in args.dask_ml_sizes.split(",") if s]
-    rss_limit = args.rss_limit_gib * 2**30
-    sections = []
-
+def incr_rows(args, sizes):
+    """dask_incr's rows of the scaling table, its medians per size, and the plain loop's times."""
     rows, totals, loops = [], {}, {}
     for n in sizes:
         measured, loop = [], []
@@ -175,8 +170,13 @@ def main(argv=None):
                 met(above * 1e3, 0.3) if n == 10_000 else "",
                 met(m["build"] / n * 1e6, 20),
             ])
+    return rows, totals, loops
 
-    ml_status = {}
+
+def dask_ml_rows(args, ml_sizes, totals, loops):
+    """dask-ml's rows (each size in its own process, capped); its medians go into ``totals``."""
+    rows = []
+    rss_limit = args.rss_limit_gib * 2**30
     for n in ml_sizes:
         measured, status = [], "ok"
         for _ in range(args.repeats):
@@ -184,7 +184,6 @@ def main(argv=None):
             if status != "ok":
                 break
             measured.append(result)
-        ml_status[n] = (status, peak)
         loop = loops.get(n) or plain_loop(n)
         if not measured:
             rows.append(["dask-ml", n, "—", "—", "", "", "", "—", "—", loop / n * 1e3, "—", status, ""])
@@ -200,60 +199,84 @@ def main(argv=None):
                 + (f" ({len(measured)} runs)" if len(measured) < args.repeats else ""),
                 "",
             ])
-    if rows:
-        headers = [
-            "code", "steps", "scheduler", "build µs/step", "of which optimize µs/step", "build_chain alone µs/step",
-            "build, GC off µs/step", "dask.order s", "run ms/step", "plain loop ms/step", "(build+run) − loop, ms/step",
-            "≤ 0.3 ms above loop @10k", "build ≤ 20 µs/step",
-        ]
-        sections.append(
-            f"### Scaling: SGDRegressor on {ROWS}×{COLS} blocks, prefetch=1\n\n"
-            f"Medians of {args.repeats} runs. 'build' = `fit_blocks(compute=False)`; 'optimize' = "
-            "`dask.optimize(X, y)` alone (done inside fit_blocks); 'build_chain alone' = `build_chain` on "
-            "precomputed keys with prefetch=1; 'GC off' = fit_blocks(compute=False) with `gc.disable()`; "
-            "'run' = `.compute()` of the built graph (includes dask's own "
-            "conversion, ordering and execution); dask.order = `dask.order.order(dict(graph))` measured "
-            "separately. dask-ml = `dask_ml._partial.fit(compute=False)` (what `Incremental.fit` runs), "
-            f"in a separate process capped at {args.timeout:.0f} s and {args.rss_limit_gib:.0f} GiB.\n\n"
-            + md_table(headers, rows)
-        )
-    linear_rows = []
+    return rows
+
+
+def scaling_section(args, rows):
+    headers = [
+        "code", "steps", "scheduler", "build µs/step", "of which optimize µs/step", "build_chain alone µs/step",
+        "build, GC off µs/step", "dask.order s", "run ms/step", "plain loop ms/step", "(build+run) − loop, ms/step",
+        "≤ 0.3 ms above loop @10k", "build ≤ 20 µs/step",
+    ]
+    return (
+        f"### Scaling: SGDRegressor on {ROWS}×{COLS} blocks, prefetch=1\n\n"
+        f"Medians of {args.repeats} runs. 'build' = `fit_blocks(compute=False)`; 'optimize' = "
+        "`dask.optimize(X, y)` alone (done inside fit_blocks); 'build_chain alone' = `build_chain` on "
+        "precomputed keys with prefetch=1; 'GC off' = fit_blocks(compute=False) with `gc.disable()`; "
+        "'run' = `.compute()` of the built graph (includes dask's own "
+        "conversion, ordering and execution); dask.order = `dask.order.order(dict(graph))` measured "
+        "separately. dask-ml = `dask_ml._partial.fit(compute=False)` (what `Incremental.fit` runs), "
+        f"in a separate process capped at {args.timeout:.0f} s and {args.rss_limit_gib:.0f} GiB.\n\n"
+        + md_table(headers, rows)
+    )
+
+
+def linear_rows(sizes, ml_sizes, totals):
+    """Time ratios between consecutive sizes, per phase, against 1.2 × the ratio of steps."""
+    rows = []
     for a, b in zip(sizes, sizes[1:]):
         ta, tb = totals[a], totals[b]
         factor = b / a
         for part in ("build", "order", "sync", "threads"):
             ratio = tb[part] / ta[part]
-            linear_rows.append([f"{part}", f"{a} → {b}", ta[part], tb[part], ratio,
-                                f"≤ {1.2 * factor:.0f}×", met(ratio, 1.2 * factor)])
+            rows.append([f"{part}", f"{a} → {b}", ta[part], tb[part], ratio,
+                         f"≤ {1.2 * factor:.0f}×", met(ratio, 1.2 * factor)])
         for scheduler in ("sync", "threads"):
             ratio = (tb["build"] + tb[scheduler]) / (ta["build"] + ta[scheduler])
-            linear_rows.append([f"build + run ({scheduler})", f"{a} → {b}", ta["build"] + ta[scheduler],
-                                tb["build"] + tb[scheduler], ratio, f"≤ {1.2 * factor:.0f}×", met(ratio, 1.2 * factor)])
+            rows.append([f"build + run ({scheduler})", f"{a} → {b}", ta["build"] + ta[scheduler],
+                         tb["build"] + tb[scheduler], ratio, f"≤ {1.2 * factor:.0f}×", met(ratio, 1.2 * factor)])
     for a, b in zip(ml_sizes, ml_sizes[1:]):
         if ("dask-ml", a) in totals and ("dask-ml", b) in totals:
             ta, tb = totals[("dask-ml", a)], totals[("dask-ml", b)]
             for part in ("build", "order", "sync", "threads"):
-                linear_rows.append([f"dask-ml {part}", f"{a} → {b}", ta[part], tb[part], tb[part] / ta[part],
-                                    "(reference)", ""])
-    if linear_rows:
+                rows.append([f"dask-ml {part}", f"{a} → {b}", ta[part], tb[part], tb[part] / ta[part],
+                             "(reference)", ""])
+    return rows
+
+
+def million_section(args):
+    """The graph build alone at ``args.million`` steps, in its own process."""
+    rss_limit = args.rss_limit_gib * 2**30
+    status, result, peak = run_isolated(build_only, (args.million,), timeout=args.timeout * 2, rss_limit=rss_limit)
+    if status == "ok":
+        row = [args.million, result["build"], result["build"] / args.million * 1e6,
+               result["optimize"] / args.million * 1e6, result["chain"] / args.million * 1e6,
+               result["nogc"] / args.million * 1e6,
+               peak / 2**30, met(result["build"] / args.million * 1e6, 20)]
+    else:
+        row = [args.million, status, "—", "—", "—", "—", peak / 2**30, "—"]
+    return (
+        f"### Graph build alone at {args.million:,} steps (one run, own process)\n\n"
+        + md_table(["steps", "fit_blocks(compute=False) s", "µs/step", "optimize µs/step",
+                    "build_chain alone µs/step", "build, GC off µs/step", "peak RSS GiB", "≤ 20 µs/step"], [row])
+    )
+
+
+def main(argv=None):
+    args = parse(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    ml_sizes = [int(s) for s in args.dask_ml_sizes.split(",") if s]
+    rows, totals, loops = incr_rows(args, sizes)
+    rows += dask_ml_rows(args, ml_sizes, totals, loops)
+    sections = [scaling_section(args, rows)] if rows else []
+    linear = linear_rows(sizes, ml_sizes, totals)
+    if linear:
         sections.append(
             "### Scaling: linearity (dask_incr, seconds, medians)\n\n"
-            + md_table(["phase", "steps", "time small s", "time large s", "ratio", "target", "met?"], linear_rows)
+            + md_table(["phase", "steps", "time small s", "time large s", "ratio", "target", "met?"], linear)
         )
     if args.million:
-        status, result, peak = run_isolated(build_only, (args.million,), timeout=args.timeout * 2, rss_limit=rss_limit)
-        if status == "ok":
-            row = [args.million, result["build"], result["build"] / args.million * 1e6,
-                   result["optimize"] / args.million * 1e6, result["chain"] / args.million * 1e6,
-                   result["nogc"] / args.million * 1e6,
-                   peak / 2**30, met(result["build"] / args.million * 1e6, 20)]
-        else:
-            row = [args.million, status, "—", "—", "—", "—", peak / 2**30, "—"]
-        sections.append(
-            f"### Graph build alone at {args.million:,} steps (one run, own process)\n\n"
-            + md_table(["steps", "fit_blocks(compute=False) s", "µs/step", "optimize µs/step",
-                        "build_chain alone µs/step", "build, GC off µs/step", "peak RSS GiB", "≤ 20 µs/step"], [row])
-        )
+        sections.append(million_section(args))
     return "\n\n".join(sections)
 
 

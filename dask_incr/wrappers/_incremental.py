@@ -9,13 +9,9 @@ maps. Each method exists only when the wrapped estimator has it, so
 
 from __future__ import annotations
 
-import inspect
 from copy import deepcopy
 
 import dask
-import dask.array as da
-import dask.bag as db
-import dask.dataframe as dd
 import numpy as np
 from dask.base import tokenize
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
@@ -23,14 +19,14 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from .._validation import check_incremental
 from ..blockwise import BLOCKWISE_METHODS, BlockwiseMethods, missing_method_error
 from ..fit.checkpoint import load_checkpoint
-from ..fit.checks import per_output, tags_of
+from ..fit.checks import tags_of
 from ..fit.options import OPTION_NAMES, FitOptions
 from ..fit.runner import run_fit
 from ..fit.scoring import check_scoring
-from ..graph.blocks import check_input, coerce
+from ..graph.blocks import check_input
 from ..graph.orders import resolve_seed
-from ..graph.pipelines import final_estimator
 from ._checks import check_x_not_loaded
+from ._classes import with_classes
 
 __all__ = ["Incremental"]
 
@@ -351,7 +347,7 @@ class Incremental(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         fit_kwargs = dict(fit_kwargs)
         sample_weight = fit_kwargs.pop("sample_weight", None)
         if find_classes:  # fit sees all the data; a partial_fit call sees one part of a stream
-            fit_kwargs = _with_classes(start, y, fit_kwargs)
+            fit_kwargs = with_classes(start, y, fit_kwargs)
         plan = run_fit(
             start,
             X,
@@ -400,59 +396,3 @@ def fitted_wrapper(template, estimator, state):
     wrapper = clone(template)  # the template may be shared by reference; never mutate it
     wrapper.__dict__.update(state, estimator_=estimator)
     return wrapper
-
-
-def _with_classes(estimator, y, fit_kwargs):
-    """Add the labels of ``y`` as ``classes`` when an unfitted classifier's partial_fit needs them.
-
-    For dask ``y`` the labels are a lazy value, computed once inside the fit
-    (so a lazy fit computes nothing); for in-memory ``y``, ``numpy.unique``.
-    A pipeline's last step is the one asked (``classes`` goes to it), and
-    ``classes`` given for it by name (``<step>__classes``) win. A classifier
-    of several outputs (``MultiOutputClassifier``) gets one list of labels
-    per column of ``y``; other 2-D targets (multilabel) none.
-    """
-    final = final_estimator(estimator)
-    given = {"classes"} | ({f"{estimator.steps[-1][0]}__classes"} if final is not estimator else set())
-    if (
-        y is None
-        or given.intersection(fit_kwargs)
-        or hasattr(final, "classes_")
-        or getattr(tags_of(final), "estimator_type", None) != "classifier"
-        or not callable(getattr(final, "partial_fit", None))
-        or "classes" not in inspect.signature(final.partial_fit).parameters
-    ):
-        return fit_kwargs
-    columns = y.shape[1] if getattr(y, "ndim", 1) == 2 else None
-    if per_output(final) and columns is not None:
-        return {**fit_kwargs, "classes": [_labels(_column(y, j)) for j in range(columns)]}
-    if columns is not None and columns != 1:  # multilabel: nothing to find
-        return fit_kwargs
-    return {**fit_kwargs, "classes": _labels(y)}
-
-
-def _column(y, j):
-    """Column ``j`` of a 2-D ``y`` (array or frame, dask or in memory)."""
-    return y.iloc[:, j] if hasattr(y, "iloc") else y[:, j]
-
-
-def _labels(y):
-    """The sorted distinct labels of ``y``: lazy for a dask collection."""
-    if isinstance(y, da.Array):
-        return dask.delayed(sorted_labels, pure=True)(da.unique(y))
-    if isinstance(y, (dd.Series, dd.DataFrame)):
-        return dask.delayed(sorted_labels, pure=True)(y.drop_duplicates())
-    if isinstance(y, db.Bag):
-        return dask.delayed(sorted_labels, pure=True)(y.distinct())
-    return sorted_labels(coerce(y, "y"))
-
-
-def sorted_labels(values):
-    """The sorted distinct values of ``values`` as a numpy array.
-
-    Examples
-    --------
-    >>> sorted_labels([2, 0, 2]).tolist()
-    [0, 2]
-    """
-    return np.unique(np.asarray(values))
