@@ -67,6 +67,17 @@ class FitPlan:
         copy task, in the one graph of ``result``.
     held_out : tuple of int
         The blocks held out for validation (never trained on).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dask_incr import plan_fit
+    >>> plan = plan_fit(StandardScaler(), da.ones((30, 2), chunks=10), epochs=2)
+    >>> plan.order, plan.row_seeds, plan.seed, plan.held_out
+    ([0, 1, 2, 0, 1, 2], None, None, ())
+    >>> int(plan.result.compute().n_samples_seen_)
+    60
     """
 
     order: list
