@@ -43,8 +43,7 @@ from ..fit.score_chain import given_validation, scores_graph
 from ..fit.scoring import check_scoring, default_scoring
 from ..graph.blocks import check_input
 from ..graph.orders import block_order, resolve_seed
-from ..wrappers import Incremental
-from ..wrappers._incremental import fitted_wrapper
+from ..wrappers._incremental import Incremental, fitted_wrapper
 from ._held_out import split
 from ._loop import best_of, run_search
 from ._rules import comparable
