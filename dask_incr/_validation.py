@@ -44,6 +44,15 @@ class NotIncrementalError(TypeError, ValueError):
 
     Both a ``TypeError`` (a wrong kind of object) and a ``ValueError`` (what
     dask-ml raises), so either ``except`` clause catches it.
+
+    Examples
+    --------
+    >>> from sklearn.svm import SVC
+    >>> try:
+    ...     check_incremental(SVC())
+    ... except ValueError as error:
+    ...     print(type(error).__name__, isinstance(error, TypeError))
+    NotIncrementalError True
     """
 
 

@@ -7,11 +7,16 @@ docstring, blank lines and comments); a documented exception carries a
 Ruff holds the complexity (C901, PLR0912, PLR0915; see pyproject.toml).
 (b) Every public import path of dask-ml's Incremental workflow that
 dask_incr offers resolves. (c) Every top-level name dask_incr had before the
-layout change still resolves from ``dask_incr``.
+layout change still resolves from ``dask_incr``. (d) Every public function
+and class (each name in the ``__all__`` of :data:`PUBLIC_MODULES`) has a
+numpydoc docstring with an ``Examples`` section holding a ``>>>`` example
+(run by ``--doctest-modules``), and every public function a ``Parameters``
+section (when it takes any) and a ``Returns`` or ``Yields`` section.
 """
 
 import ast
 import importlib
+import inspect
 import io
 import pathlib
 import re
@@ -135,3 +140,114 @@ def test_top_level_names_of_before_the_layout_change_still_resolve(name):
 
     assert getattr(dask_incr, name) is not None
     assert name in dask_incr.__all__
+
+
+#: The modules whose ``__all__`` is the public surface.
+PUBLIC_MODULES = [
+    "dask_incr",
+    "dask_incr.wrappers",
+    "dask_incr.model_selection",
+    "dask_incr.datasets",
+    "dask_incr.fit",
+    "dask_incr.graph",
+]
+SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}$", re.MULTILINE)
+
+
+def public_objects():
+    """``(path, object)`` of every function and class named in a public ``__all__``."""
+    found = {}
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                found[f"{module_name}.{name}"] = obj
+    return sorted(found.items())
+
+
+def own_docstring(obj):
+    """The object's own docstring, dedented (a class's, not one it inherits)."""
+    doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
+    return inspect.cleandoc(doc) if isinstance(doc, str) else ""
+
+
+def sections(doc):
+    """``{title: body}`` of the numpydoc sections of a docstring."""
+    heads = list(SECTION.finditer(doc))
+    ends = [head.start() for head in heads[1:]] + [len(doc)]
+    return {head.group(1): doc[head.end() : end] for head, end in zip(heads, ends)}
+
+
+def docstring_problems(obj):
+    """What the docstring of a public function or class misses (an empty list when nothing)."""
+    doc = own_docstring(obj)
+    if not doc:
+        return ["no docstring"]
+    found = sections(doc)
+    problems = [] if ">>>" in found.get("Examples", "") else ["no Examples section with a >>> example"]
+    if inspect.isfunction(obj):
+        if inspect.signature(obj).parameters and "Parameters" not in found:
+            problems.append("no Parameters section")
+        if not {"Returns", "Yields"} & found.keys():
+            problems.append("no Returns section")
+    return problems
+
+
+@pytest.mark.parametrize(("path", "obj"), public_objects(), ids=[path for path, _ in public_objects()])
+def test_every_public_function_and_class_has_a_numpydoc_docstring_with_an_example(path, obj):
+    assert docstring_problems(obj) == [], path
+
+
+def test_the_docstring_check_can_fail():
+    """A missing docstring, example, parameter or return section is each reported; a full one passes."""
+
+    def bare(x):
+        pass
+
+    def no_example(x):
+        """Doc.
+
+        Parameters
+        ----------
+        x : int
+
+        Returns
+        -------
+        int
+        """
+
+    def full(x):
+        """Doc.
+
+        Parameters
+        ----------
+        x : int
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> full(1)
+        """
+
+    class Inherits(ValueError):
+        pass
+
+    class Documented(ValueError):
+        """Doc.
+
+        Examples
+        --------
+        >>> Documented()
+        """
+
+    assert docstring_problems(bare) == ["no docstring"]
+    assert docstring_problems(no_example) == ["no Examples section with a >>> example"]
+    assert docstring_problems(full) == []
+    full.__doc__ = full.__doc__.replace("Returns\n        -------", "")
+    assert docstring_problems(full) == ["no Returns section"]
+    assert docstring_problems(Inherits) == ["no docstring"]
+    assert docstring_problems(Documented) == []

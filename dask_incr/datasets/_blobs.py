@@ -146,6 +146,22 @@ def labels_per_block(counts, rows, rng=None):
 def blobs_block(params, seed, i, n_rows):
     """Rows ``(X, y)`` of block ``i`` of :func:`make_blobs`.
 
+    Parameters
+    ----------
+    params : dict
+        The small parameters shared by every block, drawn once from the seed.
+    seed : int
+        The dataset's seed.
+    i : int
+        The block's index (its random stream is spawned from ``seed`` and ``i``).
+    n_rows : int
+        Rows in the block.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n_rows, n_features)
+    y : numpy.ndarray of shape (n_rows,)
+
     Examples
     --------
     >>> params = {"centers": np.array([[0.0], [100.0]]), "stds": np.zeros(2),

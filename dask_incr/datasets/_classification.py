@@ -177,6 +177,18 @@ def cluster_vertices(rng, n_classes, n_clusters_per_class, n_informative):
     (``n_informative`` too small for that split) the clusters take distinct
     random vertices, as scikit-learn's generator does.
 
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The stream of the dataset's shared parameters.
+    n_classes, n_clusters_per_class, n_informative : int
+        As in :func:`make_classification`.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_classes * n_clusters_per_class, n_informative)
+        One distinct 0/1 vertex per cluster.
+
     Examples
     --------
     >>> vertices = cluster_vertices(np.random.default_rng(0), 2, 2, 5)
@@ -214,6 +226,22 @@ def _distinct_codes(rng, n, bits):
 
 def classification_block(params, seed, i, n_rows):
     """Rows ``(X, y)`` of block ``i`` of :func:`make_classification`.
+
+    Parameters
+    ----------
+    params : dict
+        The small parameters shared by every block, drawn once from the seed.
+    seed : int
+        The dataset's seed.
+    i : int
+        The block's index (its random stream is spawned from ``seed`` and ``i``).
+    n_rows : int
+        Rows in the block.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n_rows, n_features)
+    y : numpy.ndarray of shape (n_rows,)
 
     Examples
     --------

@@ -115,7 +115,26 @@ def classification_frame_block(block, params, seed, dates):
     """Partition ``block = (i, first_row, n_rows)`` of :func:`make_classification_df`, ``target`` included.
 
     Its rows are block ``i`` of :func:`make_classification` with the same
-    arguments; ``dates`` is ``(start, seconds)`` or ``None``.
+    arguments.
+
+    Parameters
+    ----------
+    block : tuple of int
+        ``(i, first_row, n_rows)``: the block's index, its first row's label
+        and its number of rows.
+    params : dict
+        The parameters of :func:`make_classification` shared by every block.
+    seed : int
+        The dataset's seed.
+    dates : tuple or None
+        ``(start, seconds)``: a ``date`` column of times ``start`` plus a
+        whole number of seconds drawn in ``[0, seconds]``; ``None``: none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``var0, var1, ...`` (and ``date``), then ``target``,
+        indexed from ``first_row``.
 
     Examples
     --------

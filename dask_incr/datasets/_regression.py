@@ -107,6 +107,22 @@ def make_regression(
 def regression_block(params, seed, i, n_rows):
     """Rows ``(X, y)`` of block ``i`` of :func:`make_regression`.
 
+    Parameters
+    ----------
+    params : dict
+        The small parameters shared by every block, drawn once from the seed.
+    seed : int
+        The dataset's seed.
+    i : int
+        The block's index (its random stream is spawned from ``seed`` and ``i``).
+    n_rows : int
+        Rows in the block.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n_rows, n_features)
+    y : numpy.ndarray of shape (n_rows,) or (n_rows, n_targets)
+
     Examples
     --------
     >>> params = {"coef": np.ones((3, 1)), "bias": 1.0, "noise": 0.0, "mixing": None}
@@ -177,6 +193,22 @@ def make_counts(n_samples=1000, n_features=100, n_informative=2, scale=1.0, chun
 
 def counts_block(params, seed, i, n_rows):
     """Rows ``(X, y)`` of block ``i`` of :func:`make_counts`.
+
+    Parameters
+    ----------
+    params : dict
+        The small parameters shared by every block, drawn once from the seed.
+    seed : int
+        The dataset's seed.
+    i : int
+        The block's index (its random stream is spawned from ``seed`` and ``i``).
+    n_rows : int
+        Rows in the block.
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n_rows, n_features)
+    y : numpy.ndarray of shape (n_rows,)
 
     Examples
     --------

@@ -34,6 +34,19 @@ def plan_fit(
     bad input. With ``keep_epochs``, ``epoch_models`` holds the model after
     each epoch, each made by a copy task of the same graph.
 
+    Parameters
+    ----------
+    estimator, X, y, sample_weight, shuffle_blocks, shuffle_rows, epochs, random_state, prefetch, **fit_kwargs
+        As in :func:`fit_blocks`.
+    keep_epochs : bool, default False
+        Also keep the model after each epoch (``FitPlan.epoch_models``).
+
+    Returns
+    -------
+    FitPlan
+        The order, seeds and held-out blocks of the fit, and its lazy
+        ``result``.
+
     Examples
     --------
     >>> import dask.array as da

@@ -33,7 +33,7 @@ from .score_chain import given_validation, held_out_validation
 from .stopping import epoch_watch
 from .windows import run_windows
 
-__all__ = ["DEFAULT_WINDOW", "FitPlan", "place", "read_ahead", "run", "run_fit", "run_fits"]
+__all__ = ["DEFAULT_WINDOW", "FitPlan", "executor_for", "place", "read_ahead", "run", "run_fit", "run_fits"]
 
 #: Steps per graph when a fit is computed: longer fits are built and run in
 #: windows, so the client holds one window's graph and ordering stays linear.
@@ -67,6 +67,17 @@ class FitPlan:
         copy task, in the one graph of ``result``.
     held_out : tuple of int
         The blocks held out for validation (never trained on).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from dask_incr import plan_fit
+    >>> plan = plan_fit(StandardScaler(), da.ones((30, 2), chunks=10), epochs=2)
+    >>> plan.order, plan.row_seeds, plan.seed, plan.held_out
+    ([0, 1, 2, 0, 1, 2], None, None, ())
+    >>> int(plan.result.compute().n_samples_seen_)
+    60
     """
 
     order: list
@@ -266,12 +277,46 @@ def run(request):
     return FitPlan(prepared.order, prepared.row_seeds, prepared.seed, result, history, epoch_models, prepared.held_out)
 
 
+def executor_for(lazy_inputs, progress=False):
+    """The executor of the configured scheduler, the one choice of where dask_incr computes.
+
+    Parameters
+    ----------
+    lazy_inputs : bool
+        Whether any input is a dask collection (something to load). Without
+        one the work runs in this thread on the synchronous scheduler.
+    progress : bool, default False
+        Show progress while the executor computes.
+
+    Returns
+    -------
+    LocalExecutor or DistributedExecutor
+        A :class:`~dask_incr.fit.distributed.DistributedExecutor` when the
+        configured scheduler is a distributed client, else a
+        :class:`~dask_incr.fit.local.LocalExecutor` (threads unless another
+        scheduler is configured: a Bag's default, processes, would pickle the
+        model at every step).
+
+    Examples
+    --------
+    >>> executor_for(False).scheduler is get_sync
+    True
+    >>> import dask.threaded
+    >>> executor_for(True).scheduler is dask.threaded.get
+    True
+    """
+    scheduler = get_scheduler(cls=Delayed) if lazy_inputs else get_sync
+    client = distributed_client(scheduler)
+    if client is not None:
+        return DistributedExecutor(client, progress)
+    return LocalExecutor(scheduler, progress)
+
+
 def place(request, in_memory):
     """Where a fit runs: an executor of :mod:`dask_incr.fit.local` or :mod:`dask_incr.fit.distributed`.
 
     The fit is a Delayed: the configured scheduler or client runs it, else
-    threads (a Bag's default, processes, would pickle the model at every
-    step). With nothing to load — no dask collection among the inputs, or
+    threads (:func:`executor_for`). With nothing to load — no dask collection among the inputs, or
     (for one model computed without validation data) every block already
     in memory, as ``da.from_array`` or a local persist gives — the fit runs
     in this thread on the synchronous scheduler, without a pool's hand-offs,
@@ -286,14 +331,12 @@ def place(request, in_memory):
     >>> place(fit_request([StandardScaler()], np.ones((4, 2))), in_memory=True).scheduler is get_sync
     True
     """
-    scheduler = get_scheduler(cls=Delayed) if request.lazy_inputs else get_sync
-    client = distributed_client(scheduler)
-    if client is not None:
-        return DistributedExecutor(client, request.options.progress)
+    executor = executor_for(request.lazy_inputs, request.options.progress)
     in_memory = in_memory and not any(map(is_lazy, request.estimators))
-    if request.compute and not request.many and request.validation is None and in_memory:
-        scheduler = get_sync
-    return LocalExecutor(scheduler, request.options.progress)
+    local = isinstance(executor, LocalExecutor)
+    if local and request.compute and not request.many and request.validation is None and in_memory:
+        return LocalExecutor(get_sync, request.options.progress)
+    return executor
 
 
 def lazy_fit(prepared, *, keep_epochs=False):

@@ -147,6 +147,18 @@ def row_seeds(n_steps, *, random_state=None):
 def row_permutation(n_rows, seed):
     """The permutation of ``n_rows`` rows that a step with ``seed`` applies.
 
+    Parameters
+    ----------
+    n_rows : int
+        Rows in the block.
+    seed : int
+        The step's row seed (one of :func:`row_seeds`).
+
+    Returns
+    -------
+    numpy.ndarray
+        A permutation of ``range(n_rows)``, the same for the same seed.
+
     Examples
     --------
     >>> row_permutation(5, 7).tolist() == row_permutation(5, 7).tolist()

@@ -24,15 +24,12 @@ import math
 import numbers
 import time
 
-import dask
 import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import scipy.stats
-from dask.base import get_scheduler
 from dask.delayed import Delayed
-from dask.local import get_sync
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import ParameterGrid, ParameterSampler
@@ -40,15 +37,13 @@ from sklearn.model_selection import ParameterGrid, ParameterSampler
 from .._validation import check_count, check_incremental, check_real, check_seed, type_name
 from ..blockwise import BlockwiseMethods
 from ..fit.checks import check_estimators
-from ..fit.distributed import distributed_client
 from ..fit.options import FitOptions
-from ..fit.runner import run_fits
+from ..fit.runner import executor_for, run_fits
 from ..fit.score_chain import given_validation, scores_graph
 from ..fit.scoring import check_scoring, default_scoring
 from ..graph.blocks import check_input
 from ..graph.orders import block_order, resolve_seed
-from ..wrappers import Incremental
-from ..wrappers._incremental import fitted_wrapper
+from ..wrappers._incremental import Incremental, fitted_wrapper
 from ._held_out import split
 from ._loop import best_of, run_search
 from ._rules import comparable
@@ -304,10 +299,10 @@ class _Scoring:
     def __call__(self, models):
         self.rounds += 1
         # Validation data in memory rides inside the tasks: nothing to load, computed here.
-        scheduler = get_scheduler(cls=Delayed) if self.validation.inputs.graph else get_sync
-        on_cluster = distributed_client(scheduler) is not None  # loads then wait on signals, not on steps
-        graph, key = scores_graph(self.validation, models, ("search", self.rounds, id(self)), signals=on_cluster)
-        (scores,) = dask.compute(Delayed(key, graph, layer=key[0]), scheduler=scheduler)
+        executor = executor_for(bool(self.validation.inputs.graph))
+        # On a cluster loads wait on signals, not on steps.
+        graph, key = scores_graph(self.validation, models, ("search", self.rounds, id(self)), signals=executor.signals)
+        (scores,) = executor.compute([Delayed(key, graph, layer=key[0])])
         if self.every and (self.rounds - 1) % self.every == 0:
             message = f"[CV{self.prefix}] scoring round {self.rounds}: best validation score {max(scores):.4f}"
             logger.info(message)
