@@ -11,6 +11,7 @@ lazily, through :class:`dask_incr.blockwise.BlockwiseMethods` (the methods
 from __future__ import annotations
 
 import dask
+from dask.delayed import Delayed
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
@@ -22,9 +23,14 @@ from ..fit.scoring import check_scoring
 __all__ = ["ParallelPostFit"]
 
 
+def _is_estimator_instance(estimator, method):
+    """Whether ``estimator`` is an instance with ``method`` (a ``Delayed`` seems to have every attribute)."""
+    return not isinstance(estimator, (type, Delayed)) and hasattr(estimator, method)
+
+
 def _fitted_elsewhere(estimator):
     """Whether the wrapped ``estimator`` is an instance scikit-learn calls fitted."""
-    if estimator is None or isinstance(estimator, type) or not hasattr(estimator, "fit"):
+    if not _is_estimator_instance(estimator, "fit"):
         return False
     try:
         check_is_fitted(estimator)
@@ -119,7 +125,7 @@ class ParallelPostFit(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         return self._fit("partial_fit", X, y, kwargs)
 
     def _fit(self, method, X, y, kwargs):
-        if self.estimator is None or isinstance(self.estimator, type) or not hasattr(self.estimator, method):
+        if not _is_estimator_instance(self.estimator, method):
             raise TypeError(
                 f"ParallelPostFit.{method} needs an estimator instance with {method}, got {type_name(self.estimator)}"
             )

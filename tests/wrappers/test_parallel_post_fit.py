@@ -91,3 +91,12 @@ def test_wraps_an_estimator_fitted_elsewhere_without_fit(data):
     assert not hasattr(clf, "estimator_")  # nothing copied, nothing refitted
     with pytest.raises(NotFittedError, match="ParallelPostFit instance is not fitted"):
         ParallelPostFit(LogisticRegression()).predict(X)
+
+
+def test_a_delayed_estimator_is_refused_by_name(data):
+    X, y = data
+    lazy = dask.delayed(LogisticRegression())
+    with pytest.raises(TypeError, match="needs an estimator instance with fit, got dask.delayed.Delayed"):
+        ParallelPostFit(lazy).fit(X[:100].compute(), y[:100].compute())
+    with pytest.raises(NotFittedError, match="ParallelPostFit instance is not fitted"):
+        ParallelPostFit(lazy).predict(X)
