@@ -11,7 +11,10 @@ lazily, through :class:`dask_incr.blockwise.BlockwiseMethods` (the methods
 from __future__ import annotations
 
 import dask
+from dask.delayed import Delayed
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from .._validation import type_name
 from ..blockwise import BlockwiseMethods
@@ -20,13 +23,31 @@ from ..fit.scoring import check_scoring
 __all__ = ["ParallelPostFit"]
 
 
+def _is_estimator_instance(estimator, method):
+    """Whether ``estimator`` is an instance with ``method`` (a ``Delayed`` seems to have every attribute)."""
+    return not isinstance(estimator, (type, Delayed)) and hasattr(estimator, method)
+
+
+def _fitted_elsewhere(estimator):
+    """Whether the wrapped ``estimator`` is an instance scikit-learn calls fitted."""
+    if not _is_estimator_instance(estimator, "fit"):
+        return False
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
+
+
 class ParallelPostFit(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
     """Fit an estimator on data in memory; predict, transform and score dask collections block by block.
 
     Parameters
     ----------
     estimator : estimator
-        Cloned by ``fit``; never changed (dask-ml fits it in place).
+        Cloned by ``fit``; never changed (dask-ml fits it in place). An
+        estimator fitted elsewhere predicts, transforms and scores without ``fit``
+        (as with dask-ml).
     scoring : str or callable, optional
         Metric of :meth:`score` (a name known to
         :func:`sklearn.metrics.get_scorer`, or a scorer); by default the
@@ -65,7 +86,12 @@ class ParallelPostFit(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         self.transform_meta = transform_meta
 
     def __sklearn_is_fitted__(self):
-        return "estimator_" in self.__dict__
+        return "estimator_" in self.__dict__ or _fitted_elsewhere(self.estimator)
+
+    @property
+    def _fitted_attribute(self):
+        # As dask-ml's, an estimator fitted elsewhere predicts as it is, without fit.
+        return "estimator_" if "estimator_" in self.__dict__ else "estimator"
 
     def __getattr__(self, name):
         # The fitted estimator's learned attributes read through the wrapper (as dask-ml copies them over).
@@ -99,7 +125,7 @@ class ParallelPostFit(BlockwiseMethods, MetaEstimatorMixin, BaseEstimator):
         return self._fit("partial_fit", X, y, kwargs)
 
     def _fit(self, method, X, y, kwargs):
-        if self.estimator is None or isinstance(self.estimator, type) or not hasattr(self.estimator, method):
+        if not _is_estimator_instance(self.estimator, method):
             raise TypeError(
                 f"ParallelPostFit.{method} needs an estimator instance with {method}, got {type_name(self.estimator)}"
             )

@@ -11,6 +11,7 @@ from dask_ml.wrappers import ParallelPostFit as DaskMLParallelPostFit
 from oracle import assert_same_model
 from sklearn.base import clone
 from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 
@@ -76,3 +77,26 @@ def test_fit_computes_dask_input_and_methods_follow_the_estimator(data):
         ParallelPostFit(LogisticRegression).fit(X, y)
     with pytest.raises(ValueError, match="looks like a metric function"):
         ParallelPostFit(LogisticRegression(), scoring=accuracy_score).fit(X, y)
+
+
+def test_wraps_an_estimator_fitted_elsewhere_without_fit(data):
+    # As dask-ml's: ParallelPostFit(model trained elsewhere).predict(X) needs no fit.
+    X, y = data
+    X_all, y_all = X.compute(), y.compute()
+    trained = LogisticRegression().fit(X_all[:100], y_all[:100])
+    clf = ParallelPostFit(trained, scoring="accuracy")
+    np.testing.assert_array_equal(clf.predict(X).compute(), trained.predict(X_all))
+    np.testing.assert_array_equal(clf.predict_proba(X).compute(), trained.predict_proba(X_all))
+    assert clf.score(X, y) == accuracy_score(y_all, trained.predict(X_all))
+    assert not hasattr(clf, "estimator_")  # nothing copied, nothing refitted
+    with pytest.raises(NotFittedError, match="ParallelPostFit instance is not fitted"):
+        ParallelPostFit(LogisticRegression()).predict(X)
+
+
+def test_a_delayed_estimator_is_refused_by_name(data):
+    X, y = data
+    lazy = dask.delayed(LogisticRegression())
+    with pytest.raises(TypeError, match="needs an estimator instance with fit, got dask.delayed.Delayed"):
+        ParallelPostFit(lazy).fit(X[:100].compute(), y[:100].compute())
+    with pytest.raises(NotFittedError, match="ParallelPostFit instance is not fitted"):
+        ParallelPostFit(lazy).predict(X)
